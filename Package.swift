@@ -1,0 +1,21 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// spfcheck: a deterministic model checker for Linux page-fault vs munmap races.
+///
+/// One library target holds every hot path (`SPFCheck`); the `spfcheck`
+/// executable is a thin command-line front end. No third-party packages.
+let package = Package(
+  name: "spfcheck",
+  products: [
+    .executable(name: "spfcheck", targets: ["spfcheck"]),
+    .library(name: "SPFCheck", targets: ["SPFCheck"]),
+  ],
+  dependencies: [],
+  targets: [
+    .target(name: "SPFCheck"),
+    .executableTarget(name: "spfcheck", dependencies: ["SPFCheck"]),
+    .testTarget(name: "SPFCheckTests", dependencies: ["SPFCheck", "spfcheck"]),
+  ],
+  swiftLanguageModes: [.v6]
+)
