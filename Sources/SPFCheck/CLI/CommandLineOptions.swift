@@ -1,0 +1,162 @@
+/// The documented exit statuses of `spfcheck`.
+public enum ExitStatus: Int32, Sendable {
+  /// Verified, replay reproduced, or every model in `check` agreed.
+  case ok = 0
+  /// `explore` found a violation (counterexamples written).
+  case violation = 1
+  /// `check`: some model disagreed with its expectation or a counterexample no longer replays;
+  /// `replay`: the schedule no longer reproduces the violation.
+  case mismatch = 2
+  /// `explore` stopped at a bound (`--max-states`, `--max-depth`, `--timeout`) without a violation.
+  case incomplete = 3
+  /// Bad command line (EX_USAGE).
+  case usage = 64
+  /// Bad model or counterexample data (EX_DATAERR).
+  case dataError = 65
+  /// Internal error (EX_SOFTWARE).
+  case software = 70
+}
+
+/// A command line that cannot be understood.
+public struct UsageError: Error, CustomStringConvertible, Sendable {
+  public var message: String
+  public var description: String { message }
+}
+
+/// The parsed command line.
+public enum Command: Equatable, Sendable {
+  case help
+  case version
+  case explore(ExploreCommand)
+  case replay(ReplayCommand)
+  case check(CheckCommand)
+}
+
+public struct ExploreCommand: Equatable, Sendable {
+  public var model: String
+  public var out = "counterexamples"
+  public var all = false
+  public var maxStates: Int?
+  public var maxDepth: Int?
+  public var timeout: Double?
+  public var quiet = false
+  public var write = true
+}
+
+public struct ReplayCommand: Equatable, Sendable {
+  public var trace: String
+  public var model: String?
+  public var quiet = false
+}
+
+public struct CheckCommand: Equatable, Sendable {
+  public var paths: [String]
+  public var counterexamples = "counterexamples"
+  public var junit: String?
+  public var json = false
+}
+
+/// Parses `spfcheck` arguments: `--flag value` and `--flag=value` both work.
+public enum CommandLineOptions {
+  public static let usage = """
+    usage: spfcheck explore MODEL.json [--out DIR] [--all] [--max-states N] [--max-depth N]
+                                       [--timeout SECONDS] [--no-write] [--quiet]
+           spfcheck replay TRACE.json [--model MODEL.json] [--quiet]
+           spfcheck check PATH... [--counterexamples DIR] [--junit FILE] [--format text|json]
+           spfcheck --help | --version
+
+    exit status: 0 verified / reproduced / all agree, 1 violation found, 2 mismatch (check, replay),
+                 3 incomplete (a bound was reached), 64 usage, 65 bad model or trace, 70 internal error
+    """
+
+  public static func parse(_ arguments: [String]) throws(UsageError) -> Command {
+    guard let verb = arguments.first else { throw UsageError(message: "missing command") }
+    var rest = Array(arguments.dropFirst())
+    switch verb {
+    case "-h", "--help", "help": return .help
+    case "--version", "version": return .version
+    case "explore":
+      var options: [String: String] = [:]
+      var flags: Set<String> = []
+      let positional = try split(&rest, valued: ["--out", "--max-states", "--max-depth", "--timeout"],
+                                 flags: ["--all", "--quiet", "--no-write"], into: &options, &flags)
+      guard positional.count == 1 else { throw UsageError(message: "explore takes exactly one model file, got \(positional.count)") }
+      var c = ExploreCommand(model: positional[0])
+      if let o = options["--out"] { c.out = o }
+      c.all = flags.contains("--all")
+      c.quiet = flags.contains("--quiet")
+      c.write = !flags.contains("--no-write")
+      c.maxStates = try options["--max-states"].map { v throws(UsageError) in try positiveInt(v, "--max-states") }
+      c.maxDepth = try options["--max-depth"].map { v throws(UsageError) in try positiveInt(v, "--max-depth") }
+      if let t = options["--timeout"] {
+        guard let v = Double(t), v > 0 else { throw UsageError(message: "--timeout takes a positive number of seconds, got \"\(t)\"") }
+        c.timeout = v
+      }
+      return .explore(c)
+    case "replay":
+      var options: [String: String] = [:]
+      var flags: Set<String> = []
+      let positional = try split(&rest, valued: ["--model"], flags: ["--quiet"], into: &options, &flags)
+      guard positional.count == 1 else { throw UsageError(message: "replay takes exactly one counterexample file, got \(positional.count)") }
+      return .replay(ReplayCommand(trace: positional[0], model: options["--model"], quiet: flags.contains("--quiet")))
+    case "check":
+      var options: [String: String] = [:]
+      var flags: Set<String> = []
+      let positional = try split(&rest, valued: ["--counterexamples", "--junit", "--format"], flags: [], into: &options, &flags)
+      guard !positional.isEmpty else { throw UsageError(message: "check needs at least one model file or folder") }
+      var c = CheckCommand(paths: positional)
+      if let d = options["--counterexamples"] { c.counterexamples = d }
+      c.junit = options["--junit"]
+      if let f = options["--format"] {
+        guard f == "text" || f == "json" else { throw UsageError(message: "--format takes text or json, got \"\(f)\"") }
+        c.json = f == "json"
+      }
+      return .check(c)
+    default:
+      throw UsageError(message: "unknown command \"\(verb)\"")
+    }
+  }
+
+  private static func positiveInt(_ text: String, _ flag: String) throws(UsageError) -> Int {
+    guard let v = Int(text), v > 0 else { throw UsageError(message: "\(flag) takes a positive integer, got \"\(text)\"") }
+    return v
+  }
+
+  /// Separates options from positional arguments.
+  private static func split(
+    _ args: inout [String], valued: [String], flags: [String], into options: inout [String: String], _ seen: inout Set<String>
+  ) throws(UsageError) -> [String] {
+    var positional: [String] = []
+    var i = 0
+    while i < args.count {
+      let a = args[i]
+      i += 1
+      if a == "--" {
+        positional.append(contentsOf: args[i...])
+        break
+      }
+      guard a.hasPrefix("--") else { positional.append(a); continue }
+      var name = a
+      var inline: String?
+      if let eq = a.firstIndex(of: "=") {
+        name = String(a[..<eq])
+        inline = String(a[a.index(after: eq)...])
+      }
+      if flags.contains(name) {
+        guard inline == nil else { throw UsageError(message: "\(name) takes no value") }
+        seen.insert(name)
+      } else if valued.contains(name) {
+        if let v = inline {
+          options[name] = v
+        } else {
+          guard i < args.count else { throw UsageError(message: "\(name) needs a value") }
+          options[name] = args[i]
+          i += 1
+        }
+      } else {
+        throw UsageError(message: "unknown option \(name)")
+      }
+    }
+    return positional
+  }
+}

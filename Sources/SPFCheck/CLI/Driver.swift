@@ -1,0 +1,170 @@
+import Foundation
+
+/// What a command produced: its exit status and the text for stdout and stderr.
+public struct RunResult: Sendable {
+  public var status: ExitStatus
+  public var stdout = ""
+  public var stderr = ""
+
+  public init(status: ExitStatus, stdout: String = "", stderr: String = "") {
+    self.status = status
+    self.stdout = stdout
+    self.stderr = stderr
+  }
+
+  /// Writes both streams (stdout first) through FileHandle.
+  public func emit() {
+    FileHandle.standardOutput.write(Data(stdout.utf8))
+    FileHandle.standardError.write(Data(stderr.utf8))
+  }
+}
+
+/// Runs a parsed command. The only place that touches files and the clock's output.
+public enum Driver {
+  public static func run(_ command: Command) -> RunResult {
+    switch command {
+    case .help: return RunResult(status: .ok, stdout: CommandLineOptions.usage + "\n")
+    case .version: return RunResult(status: .ok, stdout: "spfcheck 0.1.0\n")
+    case .explore(let c): return explore(c)
+    case .replay(let c): return replay(c)
+    case .check(let c): return check(c)
+    }
+  }
+
+  /// Maps an error to its exit status and message.
+  static func failure(_ error: any Error) -> RunResult {
+    switch error {
+    case let e as ModelError: return RunResult(status: .dataError, stderr: "spfcheck: \(e)\n")
+    case let e as TraceError: return RunResult(status: e.isDataError ? .dataError : .mismatch, stderr: "spfcheck: \(e)\n")
+    case let e as IOError: return RunResult(status: .dataError, stderr: "spfcheck: \(e)\n")
+    default: return RunResult(status: .software, stderr: "spfcheck: internal error: \(error)\n")
+    }
+  }
+
+  // MARK: explore
+
+  static func explore(_ c: ExploreCommand) -> RunResult {
+    do {
+      let model = try ModelLoader.load(path: c.model)
+      var options = ExploreOptions()
+      options.maxStates = c.maxStates
+      options.maxDepth = c.maxDepth
+      options.timeout = c.timeout
+      options.all = c.all
+      let result = try Explorer(model: model, options: options).run()
+      var out = "model: \(model.name) (\(ModelLoader.relativePath(model.file)))\n"
+      out += "verdict: \(result.verdict.name)"
+      if case .incomplete(let reason) = result.verdict { out += " (\(reason); no violation found so far)" }
+      out += "\n"
+      var counters: [String: Int] = [:]
+      for finding in result.findings {
+        let cx = try counterexample(for: finding, model: model)
+        out += "  \(finding.violation.invariant.rawValue): \(finding.violation.message)\n"
+        if c.write {
+          let key = finding.violation.invariant.rawValue
+          counters[key, default: 0] += 1
+          let suffix = c.all ? ".\(counters[key]!)" : ""
+          let path = "\(c.out)/\(model.name).\(key)\(suffix).json"
+          try FileIO.writeAtomically(cx.json(model: model).serialized() + "\n", to: path)
+          out += "    counterexample: \(path) (\(cx.schedule.count) steps, \(cx.contextSwitches) context switches)\n"
+        }
+        if !c.quiet {
+          out += TraceRenderer.text(cx, indent: "    ")
+        }
+      }
+      out += statsLine(result.stats)
+      if result.stats.retryLimitHits > 0 {
+        out += "bounded: \(result.stats.retryLimitHits) terminal states stopped at the retry limit (\(model.options.retryLimit))\n"
+      }
+      let timing = timingLine(result.stats)
+      let status: ExitStatus
+      switch result.verdict {
+      case .verified: status = .ok
+      case .violation: status = .violation
+      case .incomplete: status = .incomplete
+      }
+      return RunResult(status: status, stdout: out + timing)
+    } catch {
+      return failure(error)
+    }
+  }
+
+  static func statsLine(_ s: Statistics) -> String {
+    "states: \(s.states)  transitions: \(s.transitions)  max depth: \(s.maxDepth)\n"
+  }
+
+  static func timingLine(_ s: Statistics) -> String {
+    let mib = Double(s.peakMemoryBytes) / 1_048_576
+    return "time: \(String(format: "%.2f", s.seconds))s  states/s: \(Int(s.statesPerSecond))  peak memory: \(String(format: "%.1f", mib)) MiB\n"
+  }
+
+  /// Builds the counterexample for a finding by replaying it with narration, and
+  /// checks that the replay reproduces the violation (house rule: nothing unreplayable is written).
+  static func counterexample(for finding: Finding, model: CompiledModel) throws -> Counterexample {
+    let replay = try Replayer(model: model, file: model.file).run(finding.schedule)
+    guard let v = replay.violations.first(where: { $0.invariant == finding.violation.invariant }) else {
+      throw InternalError(message: "the counterexample for \(finding.violation.invariant.rawValue) does not replay")
+    }
+    return Counterexample(
+      modelName: model.name, modelFile: ModelLoader.relativePath(model.file), modelHash: model.contentHash,
+      invariant: v.invariant, message: v.message, thread: v.thread.map { model.threads[$0].name },
+      site: replay.site ?? finding.site, objects: v.objects, schedule: finding.schedule, steps: replay.steps)
+  }
+
+  // MARK: replay
+
+  static func replay(_ c: ReplayCommand) -> RunResult {
+    do {
+      let (cx, model) = try loadTrace(c.trace, modelOverride: c.model)
+      let replay = try Replayer(model: model, file: c.trace).run(cx.schedule)
+      guard let v = replay.violations.first(where: { $0.invariant == cx.invariant }) else {
+        let got = replay.violations.map(\.invariant.rawValue).joined(separator: ", ")
+        throw TraceError.diverged(file: c.trace, message: "expected \(cx.invariant.rawValue), got \(got.isEmpty ? "no violation" : got)")
+      }
+      var shown = cx
+      shown.steps = replay.steps
+      shown.message = v.message
+      shown.site = replay.site ?? .step
+      var out = "replaying \(c.trace) against \(ModelLoader.relativePath(model.file)) (model unchanged)\n"
+      if !c.quiet { out += TraceRenderer.text(shown, indent: "") }
+      out += "reproduced: \(v.invariant.rawValue) after \(cx.schedule.count) steps (\(shown.contextSwitches) context switches)\n"
+      return RunResult(status: .ok, stdout: out)
+    } catch {
+      return failure(error)
+    }
+  }
+
+  /// Reads a counterexample and its model, and checks the model is unchanged.
+  static func loadTrace(_ path: String, modelOverride: String?) throws -> (Counterexample, CompiledModel) {
+    let bytes: [UInt8]
+    do { bytes = try FileIO.read(path) } catch { throw TraceError.unreadable(file: path) }
+    let json: JSON
+    do { json = try JSONParser.parse(bytes) } catch { throw TraceError.syntax(file: path, error) }
+    let decoded = try Counterexample.decode(JSONNode(json: json, path: "", file: path))
+    let modelPath = modelOverride ?? decoded.file
+    let model = try ModelLoader.load(path: modelPath)
+    guard model.contentHash == decoded.hash else {
+      throw TraceError.modelChanged(file: path, model: modelPath, recorded: decoded.hash, actual: model.contentHash)
+    }
+    var schedule: [Choice] = []
+    for (i, entry) in decoded.schedule.enumerated() {
+      if entry.thread == "rcu" {
+        schedule.append(Choice(thread: Choice.gracePeriod, branch: 0))
+      } else if let t = model.threads.firstIndex(where: { $0.name == entry.thread }) {
+        schedule.append(Choice(thread: t, branch: entry.branch))
+      } else {
+        throw TraceError.invalid(file: path, path: "schedule[\(i)].thread", message: "no thread \"\(entry.thread)\" in the model")
+      }
+    }
+    let cx = Counterexample(
+      modelName: decoded.name, modelFile: decoded.file, modelHash: decoded.hash, invariant: decoded.invariant,
+      message: "", thread: nil, site: .step, objects: [], schedule: schedule, steps: [])
+    return (cx, model)
+  }
+}
+
+/// A broken internal promise (exit 70).
+struct InternalError: Error, CustomStringConvertible {
+  var message: String
+  var description: String { message }
+}

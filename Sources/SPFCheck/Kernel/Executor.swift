@@ -1,0 +1,219 @@
+/// Why a step stopped early: an invariant was violated, or the model is broken at run time.
+enum Stop: Error {
+  case violation(Violation)
+  case model(ModelError)
+}
+
+/// The result of one atomic step.
+struct StepResult {
+  /// How many alternatives this step offers (allocation failure, `choose`); the
+  /// explorer runs each branch index `0..<branches` from the same state.
+  var branches = 1
+  /// The violation this step committed, if any (its successor is not explored).
+  var violation: Violation?
+  /// What the step did, in words (only when narrating).
+  var effect = ""
+  /// True when the step registered a wait and the thread is now blocked.
+  var blocked = false
+}
+
+/// Executes the model language's ops on a ``State``: the semantics of every op
+/// and the invariants checked inside ops.
+///
+/// Each op is one atomic step. A thread's next op is *enabled* when it can run
+/// (see ``isEnabled(_:_:)``); running it may violate an invariant, which ends
+/// that interleaving.
+struct Executor {
+  let model: CompiledModel
+  let narrate: Bool
+
+  init(model: CompiledModel, narrate: Bool = false) {
+    self.model = model
+    self.narrate = narrate
+  }
+
+  /// Runs thread `t`'s next op on `state` taking branch `branch`.
+  ///
+  /// - Returns: the step's result; `state` holds the successor (meaningless when a violation is returned).
+  /// - Throws: ``ModelError/runtime(file:path:message:)`` when the model itself is broken at run time.
+  func step(_ state: inout State, thread t: Int, branch: Int) throws(ModelError) -> StepResult {
+    var ctx = StepContext(model: model, s: state, t: t, branch: branch, narrate: narrate)
+    do {
+      try ctx.run()
+    } catch {
+      switch error {
+      case .violation(let v):
+        var result = StepResult(branches: ctx.branches, violation: v, effect: ctx.effect)
+        result.effect = ctx.effect.isEmpty ? v.message : ctx.effect + "; " + v.message
+        return result
+      case .model(let e): throw e
+      }
+    }
+    state = ctx.s
+    return StepResult(branches: ctx.branches, violation: nil, effect: ctx.effect, blocked: ctx.blocked)
+  }
+
+  /// True when thread `t` of `s` can take a step.
+  func isEnabled(_ s: State, _ t: Int) -> Bool {
+    let th = s.threads[t]
+    guard th.outcome == .running else { return false }
+    switch th.wait {
+    case .rcu(let mask): return mask == 0
+    case .mmapWrite: return s.mm.mmapWriter < 0 && s.mm.mmapReaders == 0
+    case .vmaDrain(let v): return s.vmas[Int(v)].readers == 0
+    case .none: break
+    }
+    let code = model.threads[t].code
+    let instr = code[Int(th.pc)]
+    // A may-sleep op attempted in atomic context is always taken: the step reports sleep-in-atomic.
+    if instr.maySleep(gfpOf: instr) && th.isAtomic { return true }
+    switch instr {
+    case .mmapReadLock:
+      if s.mm.mmapWriter >= 0 { return false }
+      if model.options.writerPreferring && s.mm.writersWaiting & ~(UInt32(1) << UInt32(t)) != 0 { return false }
+      return true
+    case .spinLock(let l):
+      return s.mm.spinOwner[l] < 0
+    case .pteLock(let a, let trylock, _):
+      if trylock { return true }
+      guard let addr = try? StepContext.intValue(a, th), let table = peekLeaf(s, addr) else { return true }
+      return s.tables[Int(table)].ptlOwner < 0
+    case .zap(let a, let b), .pteProtect(let a, let b, _):
+      guard let start = try? StepContext.intValue(a, th), let end = try? StepContext.intValue(b, th) else { return true }
+      var seen: [Int32] = []
+      for addr in start..<max(start, end) {
+        guard let table = peekLeaf(s, addr), !seen.contains(table) else { continue }
+        seen.append(table)
+        let owner = s.tables[Int(table)].ptlOwner
+        if owner >= 0 && Int(owner) != t { return false }
+      }
+      return true
+    case .vmaMarkDetached(let v):
+      guard let r = try? StepContext.refValue(v, th), r.kind == .vma, Int(r.index) < s.vmas.count else { return true }
+      return s.vmas[Int(r.index)].readers == 0
+    case .vmaWaitUnused(let v):
+      guard let r = try? StepContext.refValue(v, th), r.kind == .vma, Int(r.index) < s.vmas.count else { return true }
+      return s.vmas[Int(r.index)].refcount == 0
+    case .ptAlloc(let g, _), .pageAlloc(let g, _), .vmaAlloc(let g, _, _, _, _, _), .vmaClone(_, let g, _), .objAlloc(_, let g, _):
+      // A sleeping allocation with no memory waits for some other thread to free a page.
+      if g.maySleep && s.mm.freePages == 0 { return false }
+      return true
+    default:
+      return true
+    }
+  }
+
+  /// The leaf table covering `addr` reached from the root, or nil; nil too when the
+  /// walk meets a freed table (the step itself will report it).
+  func peekLeaf(_ s: State, _ addr: Int) -> Int32? {
+    guard addr >= 0 && addr < model.layout.size else { return nil }
+    var current: Int32 = 0
+    for l in 0..<model.layout.leafLevel {
+      let table = s.tables[Int(current)]
+      if table.life == .freed || table.entries.isEmpty { return nil }
+      let child = table.entries[model.layout.slot(addr, level: l)]
+      if child < 0 { return nil }
+      current = child
+    }
+    return s.tables[Int(current)].life == .freed ? nil : current
+  }
+
+  /// True when the environment's grace-period step can run: some queued callback
+  /// no longer waits for any reader.
+  func isGracePeriodEnabled(_ s: State) -> Bool {
+    s.callbacks.contains { s.rcuReaders(of: $0.ref) == 0 }
+  }
+
+  /// Ends a grace period: runs every callback whose readers have all left their sections.
+  func gracePeriod(_ s: inout State) -> StepResult {
+    var freed: [String] = []
+    var remaining: [Callback] = []
+    for cb in s.callbacks {
+      if s.rcuReaders(of: cb.ref) == 0 {
+        s.setLife(cb.ref, .freed)
+        s.mm.freePages += 1
+        freed.append(s.name(of: cb.ref))
+      } else {
+        remaining.append(cb)
+      }
+    }
+    s.callbacks = remaining
+    return StepResult(effect: narrate ? "grace period ends: frees \(freed.joined(separator: ", "))" : "")
+  }
+}
+
+extension Instr {
+  /// True when the op may sleep (`might_sleep()` in the kernel function it mirrors).
+  func maySleep(gfpOf instr: Instr) -> Bool {
+    switch self {
+    case .mmapReadLock, .mmapWriteLock, .vmaStartWrite, .synchronizeRcu, .filemapRead, .vmaWaitUnused,
+      .mightSleep, .vmaMarkDetached:
+      return true
+    case .ptAlloc(let g, _), .pageAlloc(let g, _), .vmaAlloc(let g, _, _, _, _, _), .vmaClone(_, let g, _),
+      .objAlloc(_, let g, _):
+      return g.maySleep
+    default:
+      return false
+    }
+  }
+}
+
+extension State {
+  /// The lifecycle of any object.
+  func life(of r: Ref) -> Life {
+    switch r.kind {
+    case .vma: return vmas[Int(r.index)].life
+    case .table: return tables[Int(r.index)].life
+    case .page: return pages[Int(r.index)].life
+    case .obj: return objs[Int(r.index)].life
+    }
+  }
+
+  mutating func setLife(_ r: Ref, _ life: Life) {
+    switch r.kind {
+    case .vma: vmas[Int(r.index)].life = life
+    case .table: tables[Int(r.index)].life = life
+    case .page: pages[Int(r.index)].life = life
+    case .obj: objs[Int(r.index)].life = life
+    }
+  }
+
+  /// The threads that may still read an object queued for freeing through RCU.
+  func rcuReaders(of r: Ref) -> UInt32 {
+    switch r.kind {
+    case .vma: return vmas[Int(r.index)].rcuReaders
+    case .table: return tables[Int(r.index)].rcuReaders
+    case .page: return pages[Int(r.index)].rcuReaders
+    case .obj: return objs[Int(r.index)].rcuReaders
+    }
+  }
+
+  mutating func setRcuReaders(_ r: Ref, _ mask: UInt32) {
+    switch r.kind {
+    case .vma: vmas[Int(r.index)].rcuReaders = mask
+    case .table: tables[Int(r.index)].rcuReaders = mask
+    case .page: pages[Int(r.index)].rcuReaders = mask
+    case .obj: objs[Int(r.index)].rcuReaders = mask
+    }
+  }
+
+  /// A stable display name such as `table#2`.
+  func name(of r: Ref) -> String { "\(r.kind.name)#\(r.index)" }
+
+  /// True when table `t` is reachable from the root through intact links.
+  func isLinked(_ t: Int32) -> Bool {
+    var current = t
+    var hops = 0
+    while current != 0 {
+      let table = tables[Int(current)]
+      guard table.parent >= 0, table.life != .freed, hops < 8 else { return false }
+      let parent = tables[Int(table.parent)]
+      guard parent.life != .freed, Int(table.parentSlot) < parent.entries.count,
+        parent.entries[Int(table.parentSlot)] == current
+      else { return false }
+      current = table.parent
+      hops += 1
+    }
+    return true
+  }
+}

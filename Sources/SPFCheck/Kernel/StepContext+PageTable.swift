@@ -1,0 +1,331 @@
+extension StepContext {
+  var layout: Layout { model.layout }
+
+  /// Walks from the root to the table at `level` covering `addr`, reading one entry per level.
+  ///
+  /// - Returns: the table index, or nil when an entry on the path is empty.
+  /// - Throws: `use-after-free` when the walk passes through a freed table.
+  func walk(_ addr: Int, to level: Int) throws(Stop) -> Int32? {
+    var current: Int32 = 0
+    for l in 0..<level {
+      let r = Ref(kind: .table, index: current)
+      try deref(Value(.ref(r)), r, "walk of address \(addr) through table")
+      let child = s.tables[Int(current)].entries[layout.slot(addr, level: l)]
+      if child < 0 { return nil }
+      current = child
+    }
+    let r = Ref(kind: .table, index: current)
+    try deref(Value(.ref(r)), r, "walk of address \(addr) reaching table")
+    return current
+  }
+
+  /// The range of addresses a table covers.
+  func range(ofTable index: Int32, anyAddr: Int) -> Range<Int> {
+    let level = Int(s.tables[Int(index)].level)
+    let base = layout.base(anyAddr, level: level)
+    return base..<(base + layout.span(ofTableAt: level))
+  }
+
+  /// The first address a linked table covers (computed from its parent chain).
+  func baseAddress(ofTable index: Int32) -> Int {
+    var addr = 0
+    var current = index
+    while current != 0 {
+      let table = s.tables[Int(current)]
+      guard table.parent >= 0 else { break }
+      let parentLevel = Int(s.tables[Int(table.parent)].level)
+      addr += Int(table.parentSlot) * layout.span(ofEntryAt: parentLevel)
+      current = table.parent
+    }
+    return addr
+  }
+
+  /// The ptl this thread holds for `addr` through `pte_lock`, or a lock-misuse violation.
+  func heldTable(_ addr: Int, _ what: String) throws(Stop) -> Int32 {
+    guard let hold = th.ptl.first(where: { $0.addr == Int32(addr) }) else {
+      throw fail(.lockMisuse, "\(what)(\(addr)) without holding the PTE table lock for that address (pte_lock first)")
+    }
+    let r = Ref(kind: .table, index: hold.table)
+    try deref(Value(.ref(r)), r, "locked PTE table")
+    return hold.table
+  }
+
+  /// Page tables and PTEs.
+  mutating func runPageTableOp(_ instr: Instr) throws(Stop) {
+    switch instr {
+    /// One lockless step of a page-table walk (`pud_offset`/`pmd_offset` + `READ_ONCE`).
+    case .ptWalk(let a, let level, let parentOp, let into):
+      let addr = try address(a)
+      var result: Int32?
+      if let p = parentOp {
+        let pr = try ref(p, .table, "a parent table")
+        try deref(value(p), pr, "parent table")
+        let parent = s.tables[Int(pr.index)]
+        guard Int(parent.level) == level - 1 else {
+          throw broken("pt_walk to level \(level) needs a parent at level \(level - 1); table#\(pr.index) is at level \(parent.level)")
+        }
+        let child = parent.entries[layout.slot(addr, level: level - 1)]
+        result = child < 0 ? nil : child
+        if let c = result {
+          let cr = Ref(kind: .table, index: c)
+          try deref(Value(.ref(cr)), cr, "table")
+        }
+      } else {
+        result = try walk(addr, to: level)
+      }
+      let pinned = th.mmap != .none || !th.vmaReadLocks.isEmpty
+      if let table = result {
+        set(into, Value(.ref(Ref(kind: .table, index: table)), section: pinned ? 0 : rcuTag))
+        say("walks address \(addr) to level \(level): table#\(table)")
+      } else {
+        set(into, .none)
+        say("walks address \(addr) to level \(level): entry empty")
+      }
+    /// `pte_alloc_one()` / `pmd_alloc_one()`.
+    case .ptAlloc(let g, let into):
+      guard try allocate(g, "pt_alloc") else { set(into, .none); return }
+      let index = Int32(s.tables.count)
+      s.tables.append(TableState())
+      set(into, Value(.ref(Ref(kind: .table, index: index))))
+      say("allocates table#\(index)")
+    /// `pmd_install()` / `__pud_alloc()` populate step under the install lock.
+    case .ptInstall(let a, let level, let tableOp, let parentOp, let into):
+      let addr = try address(a)
+      let tr = try ref(tableOp, .table, "a table")
+      try deref(value(tableOp), tr, "table")
+      guard holdsSpin(CompiledModel.pageTableLock) else {
+        throw fail(.lockMisuse, "pt_install without holding page_table_lock (pmd_install takes the install lock)")
+      }
+      guard s.tables[Int(tr.index)].parent < 0 else {
+        throw fail(.lockMisuse, "pt_install of table#\(tr.index), which is already linked", objects: [tr])
+      }
+      var parentIndex: Int32
+      if let p = parentOp {
+        let pr = try ref(p, .table, "a parent table")
+        try deref(value(p), pr, "parent table")
+        parentIndex = pr.index
+        guard Int(s.tables[Int(parentIndex)].level) == level - 1 else {
+          throw broken("pt_install at level \(level) needs a parent at level \(level - 1); table#\(parentIndex) is at level \(s.tables[Int(parentIndex)].level)")
+        }
+      } else {
+        guard let found = try walk(addr, to: level - 1) else {
+          set(into, Value(.bool(false)))
+          say("pt_install: no parent table at level \(level - 1) for address \(addr)")
+          return
+        }
+        parentIndex = found
+      }
+      let slot = layout.slot(addr, level: level - 1)
+      guard s.tables[Int(parentIndex)].entries[slot] < 0 else {
+        set(into, Value(.bool(false)))
+        say("pt_install: entry already populated by another thread; table#\(tr.index) not installed")
+        return
+      }
+      if parentIndex != 0 && !s.isLinked(parentIndex) {
+        throw fail(
+          .pageTableLeak,
+          "installs table#\(tr.index) under table#\(parentIndex), which free_pgtables already unlinked: nothing will ever walk to it or free it",
+          objects: [tr, Ref(kind: .table, index: parentIndex)])
+      }
+      var table = ModelBuilder.emptyTable(level: level, layout: layout)
+      table.parent = parentIndex
+      table.parentSlot = Int16(slot)
+      s.tables[Int(tr.index)] = table
+      s.tables[Int(parentIndex)].entries[slot] = tr.index
+      set(into, Value(.bool(true)))
+      say("installs table#\(tr.index) at level \(level) under table#\(parentIndex) entry \(slot)")
+    /// `pte_free()` / `pte_free_defer()`.
+    case .ptFree(let o, let mode):
+      let r = try ref(o, .table, "a table")
+      try checkNoMappings(r.index, "pt_free")
+      try free(r, mode ?? model.options.pageTableFree, "table")
+    /// `pte_offset_map_lock()` (mm/pgtable-generic.c): RCU, walk, take the ptl, recheck the pmd.
+    case .pteLock(let a, let trylock, let into):
+      let addr = try address(a)
+      guard !th.ptl.contains(where: { $0.addr == Int32(addr) }) else {
+        throw fail(.lockMisuse, "pte_lock(\(addr)) while already holding that PTE table lock")
+      }
+      guard let table = try walk(addr, to: layout.leafLevel) else {
+        set(into, Value(.bool(false)))
+        say("pte_lock(\(addr)): no PTE table (pmd_none)")
+        return
+      }
+      if s.tables[Int(table)].ptlOwner >= 0 {
+        guard trylock else { throw broken("pte_lock ran while the ptl was held (scheduler bug)") }
+        set(into, Value(.bool(false)))
+        say("pte_trylock(\(addr)) fails: table#\(table) ptl is held")
+        return
+      }
+      s.tables[Int(table)].ptlOwner = Int8(t)
+      th.ptl.append(PTLHold(addr: Int32(addr), table: table))
+      rcuEnter()
+      set(into, Value(.bool(true)))
+      say("locks the ptl of table#\(table) for address \(addr)")
+    /// `pte_unmap_unlock()`.
+    case .pteUnlock(let a):
+      let addr = try address(a)
+      let table = try heldTable(addr, "pte_unlock")
+      s.tables[Int(table)].ptlOwner = -1
+      th.ptl.removeAll { $0.addr == Int32(addr) }
+      try rcuExit()
+      say("unlocks the ptl of table#\(table)")
+    case .pteRead(let a, let into):
+      let addr = try address(a)
+      let table = try heldTable(addr, "pte_read")
+      let pte = s.tables[Int(table)].ptes[layout.slot(addr, level: layout.leafLevel)]
+      set(into, pte.present ? Value(.prot(pte.prot)) : .none)
+      say("reads PTE \(addr): \(pte.present ? pte.prot.text : "none")")
+    /// `set_pte_at()` / `set_ptes()` under the ptl: the fault's commit.
+    case .pteSet(let a, let protOp, let pageOp, let vmaOp):
+      let addr = try address(a)
+      let table = try heldTable(addr, "pte_set")
+      let protValue = value(protOp)
+      let prot = try self.prot(protOp)
+      var lineage: Int32 = -1
+      var torn = protValue.torn
+      if let vo = vmaOp {
+        let vv = value(vo)
+        torn = torn || vv.torn
+        switch vv.payload {
+        case .snapshot(let snap): lineage = snap.lineage
+        case .ref:
+          let v = try vma(vo)
+          lineage = s.vmas[v].lineage
+        case .none: break
+        default: throw broken("pte_set needs a VMA or snapshot in \"vma\", found \(show(vv))")
+        }
+      }
+      if torn {
+        throw fail(.tornRead, "commits PTE \(addr) from a VMA value read while another thread was inside an in-place update of that VMA")
+      }
+      var pageIndex: Int32 = -1
+      if let po = pageOp, !value(po).isNone {
+        let pr = try ref(po, .page, "a page")
+        try deref(value(po), pr, "page")
+        pageIndex = pr.index
+      }
+      if !s.isLinked(table) {
+        throw fail(
+          .lostMapping,
+          "writes PTE \(addr) into table#\(table), which is no longer linked into the page tables: the page stays mapped and leaks (Bad rss-counter state)",
+          objects: [Ref(kind: .table, index: table)])
+      }
+      let slot = layout.slot(addr, level: layout.leafLevel)
+      dropPage(s.tables[Int(table)].ptes[slot])
+      if pageIndex >= 0 { s.pages[Int(pageIndex)].mapcount += 1 }
+      s.tables[Int(table)].ptes[slot] = PTE(
+        present: true, prot: prot, page: pageIndex, lineage: lineage, committer: Int16(t), commitPC: Int32(pc))
+      say("sets PTE \(addr) = \(prot.text) in table#\(table)")
+    case .pteClear(let a):
+      let addr = try address(a)
+      let table = try heldTable(addr, "pte_clear")
+      let slot = layout.slot(addr, level: layout.leafLevel)
+      dropPage(s.tables[Int(table)].ptes[slot])
+      s.tables[Int(table)].ptes[slot] = PTE()
+      say("clears PTE \(addr)")
+    /// `change_protection()`: under each ptl, narrows present PTEs.
+    case .pteProtect(let a, let b, let p):
+      let start = try address(a)
+      let end = try address(b, allowEnd: true)
+      let prot = try self.prot(p)
+      var changed: [Int] = []
+      for addr in start..<max(start, end) {
+        guard let table = try walk(addr, to: layout.leafLevel) else { continue }
+        let slot = layout.slot(addr, level: layout.leafLevel)
+        if s.tables[Int(table)].ptes[slot].present {
+          let old = s.tables[Int(table)].ptes[slot].prot
+          s.tables[Int(table)].ptes[slot].prot = Prot(bits: old.bits & prot.bits)
+          changed.append(addr)
+        }
+      }
+      say(changed.isEmpty ? "change_protection: no present PTE in [\(start),\(end))" : "change_protection narrows PTEs \(changed.map(String.init).joined(separator: ", ")) to \(prot.text)")
+    /// `zap_page_range` / `unmap_vmas` → `zap_pte_range`: clears PTEs under each ptl, frees unmapped pages.
+    case .zap(let a, let b):
+      let start = try address(a)
+      let end = try address(b, allowEnd: true)
+      var cleared: [Int] = []
+      for addr in start..<max(start, end) {
+        guard let table = try walk(addr, to: layout.leafLevel) else { continue }
+        let slot = layout.slot(addr, level: layout.leafLevel)
+        let pte = s.tables[Int(table)].ptes[slot]
+        if pte.present {
+          dropPage(pte)
+          s.tables[Int(table)].ptes[slot] = PTE()
+          cleared.append(addr)
+        }
+      }
+      say(cleared.isEmpty ? "zap [\(start),\(end)): no present PTE" : "zap [\(start),\(end)) clears PTEs \(cleared.map(String.init).joined(separator: ", "))")
+    case .freePgtables(let a, let b, let floorOp, let ceilingOp, let mode):
+      let start = try address(a)
+      let end = try address(b, allowEnd: true)
+      var bounds: (Int, Int)?
+      if let f = floorOp, let c = ceilingOp { bounds = (try address(f), try address(c, allowEnd: true)) }
+      try freePgtables(start..<end, bounds: bounds, mode: mode ?? model.options.pageTableFree)
+    default:
+      break
+    }
+  }
+
+  /// Releases the page a PTE maps; `zap` and `pte_clear` free pages no longer mapped (tlb_finish_mmu).
+  mutating func dropPage(_ pte: PTE) {
+    guard pte.present, pte.page >= 0 else { return }
+    let p = Int(pte.page)
+    s.pages[p].mapcount -= 1
+    if s.pages[p].mapcount == 0 && s.pages[p].cachedAt < 0 && s.pages[p].life == .live {
+      s.pages[p].life = .freed
+      s.mm.freePages += 1
+    }
+  }
+
+  /// `lost-mapping`: a table must not be freed while it still maps a page.
+  func checkNoMappings(_ table: Int32, _ what: String) throws(Stop) {
+    if let i = s.tables[Int(table)].ptes.firstIndex(where: { $0.present }) {
+      throw fail(
+        .lostMapping,
+        "\(what) frees table#\(table) while its PTE \(i) is still present: the page stays mapped and leaks (Bad rss-counter state)",
+        objects: [Ref(kind: .table, index: table)])
+    }
+  }
+
+  /// `free_pgtables()` → `free_pgd_range()` (mm/memory.c): unlinks and frees, without any ptl,
+  /// every table that meets `range` and lies between the neighbouring VMAs.
+  ///
+  /// Default bounds: a table is freed when no attached VMA overlaps it (the kernel's
+  /// floor/ceiling). With explicit `bounds`, every table inside [floor, ceiling) is freed.
+  mutating func freePgtables(_ range: Range<Int>, bounds: (Int, Int)?, mode: FreeMode) throws(Stop) {
+    var order: [(table: Int32, base: Int)] = []
+    func collect(_ index: Int32, base: Int) {
+      let table = s.tables[Int(index)]
+      guard table.life != .freed, !table.entries.isEmpty else { return }
+      let level = Int(table.level)
+      for (slot, child) in table.entries.enumerated() where child >= 0 {
+        let childBase = base + slot * layout.span(ofEntryAt: level)
+        collect(child, base: childBase)
+        order.append((child, childBase))
+      }
+    }
+    collect(0, base: 0)
+    var freed: [Int32] = []
+    for (index, base) in order {
+      let level = Int(s.tables[Int(index)].level)
+      let span = base..<(base + layout.span(ofTableAt: level))
+      guard span.overlaps(range) else { continue }
+      if let (floor, ceiling) = bounds {
+        guard floor <= span.lowerBound && span.upperBound <= ceiling else { continue }
+      } else {
+        let covered = s.vmas.contains { $0.attached && $0.life != .freed && Int($0.start) < span.upperBound && span.lowerBound < Int($0.end) }
+        if covered { continue }
+      }
+      try checkNoMappings(index, "free_pgtables")
+      let parent = s.tables[Int(index)].parent
+      let slot = Int(s.tables[Int(index)].parentSlot)
+      if parent >= 0 && s.tables[Int(parent)].entries[slot] == index {
+        s.tables[Int(parent)].entries[slot] = -1
+      }
+      s.tables[Int(index)].wasUnlinked = true
+      try free(Ref(kind: .table, index: index), mode, "table")
+      freed.append(index)
+    }
+    say(freed.isEmpty ? "free_pgtables [\(range.lowerBound),\(range.upperBound)): nothing to free" : "free_pgtables [\(range.lowerBound),\(range.upperBound)) unlinks \(freed.map { "table#\($0)" }.joined(separator: ", "))")
+  }
+}

@@ -1,0 +1,112 @@
+/// The address-space geometry: entries per table from the root down.
+struct Layout: Hashable, Sendable {
+  /// Entries per table at each level; the last level holds PTEs.
+  var fanout: [Int]
+
+  /// Number of levels including the root (level 0) and the leaf level.
+  var levels: Int { fanout.count }
+  /// The leaf (PTE table) level.
+  var leafLevel: Int { fanout.count - 1 }
+  /// Number of page-granular addresses.
+  var size: Int { fanout.reduce(1, *) }
+
+  /// Number of addresses one entry of a level-`level` table covers.
+  func span(ofEntryAt level: Int) -> Int { fanout[(level + 1)...].reduce(1, *) }
+  /// Number of addresses a whole table at `level` covers.
+  func span(ofTableAt level: Int) -> Int { fanout[level...].reduce(1, *) }
+  /// Index of the entry for `addr` in a table at `level`.
+  func slot(_ addr: Int, level: Int) -> Int { (addr / span(ofEntryAt: level)) % fanout[level] }
+  /// First address covered by the table at `level` that covers `addr`.
+  func base(_ addr: Int, level: Int) -> Int { addr - addr % span(ofTableAt: level) }
+}
+
+/// What a model expects `explore` to find.
+struct Expectation: Hashable, Sendable {
+  enum Verdict: String, Hashable, Sendable {
+    case verified, violation
+  }
+  var verdict: Verdict
+  /// Kinds that must be found.
+  var violations: [String]
+  /// Extra kinds tolerated.
+  var allowed: [String]
+}
+
+/// Model-wide options.
+struct ModelOptions: Hashable, Sendable {
+  var pageTableFree = FreeMode.immediate
+  /// How many times `end restart` may re-run a thread's program.
+  var retryLimit = 2
+  /// Writer-preferring rwsem (a reader blocks behind a waiting writer), as Linux.
+  var writerPreferring = true
+  /// Allocation classes whose allocations may fail (each failure is an explored branch).
+  var allocFailure: Set<GFP.Base> = []
+}
+
+/// One thread of the compiled model.
+struct ThreadProgram: Sendable {
+  var name: String
+  /// The program the thread runs (its entry point name).
+  var program: String
+  var code: [Instr]
+  var sites: [SourceSite]
+  var registerNames: [String]
+  /// Threads declared together with `count: N` share a group; -1 when alone.
+  var symmetryGroup: Int
+}
+
+/// An immutable compiled model: initial state, thread programs, options.
+///
+/// Shared read-only by the explorer and by replay.
+public final class CompiledModel: Sendable {
+  let name: String
+  let description: String
+  let file: String
+  /// SHA-256 of the model file and every included file, in include order.
+  let contentHash: String
+  let layout: Layout
+  let options: ModelOptions
+  let threads: [ThreadProgram]
+  let initial: State
+  let expect: Expectation?
+  let symbols: [String]
+  let objectKinds: [String]
+  let cellNames: [String]
+  let cellProtection: [Int]
+  let globalNames: [String]
+  let spinlockNames: [String]
+  let vmaNames: [String]
+  let objectNames: [String]
+
+  init(
+    name: String, description: String, file: String, contentHash: String, layout: Layout,
+    options: ModelOptions, threads: [ThreadProgram], initial: State, expect: Expectation?,
+    symbols: [String], objectKinds: [String], cellNames: [String], cellProtection: [Int],
+    globalNames: [String], spinlockNames: [String], vmaNames: [String], objectNames: [String]
+  ) {
+    self.name = name
+    self.description = description
+    self.file = file
+    self.contentHash = contentHash
+    self.layout = layout
+    self.options = options
+    self.threads = threads
+    self.initial = initial
+    self.expect = expect
+    self.symbols = symbols
+    self.objectKinds = objectKinds
+    self.cellNames = cellNames
+    self.cellProtection = cellProtection
+    self.globalNames = globalNames
+    self.spinlockNames = spinlockNames
+    self.vmaNames = vmaNames
+    self.objectNames = objectNames
+  }
+
+  /// Index of the built-in `page_table_lock` spinlock.
+  static let pageTableLock = 0
+  /// Cell protection value meaning "RCU".
+  static let protectedByRCU = -1
+  /// Cell protection value meaning "the mmap_lock".
+  static let protectedByMmap = -2
+}
