@@ -82,7 +82,10 @@ public enum CommandLineOptions {
                                  flags: ["--all", "--quiet", "--no-write"], into: &options, &flags)
       guard positional.count == 1 else { throw UsageError(message: "explore takes exactly one model file, got \(positional.count)") }
       var c = ExploreCommand(model: positional[0])
-      if let o = options["--out"] { c.out = o }
+      if let o = options["--out"] {
+        guard !o.isEmpty else { throw UsageError(message: "--out needs a folder") }
+        c.out = o
+      }
       c.all = flags.contains("--all")
       c.quiet = flags.contains("--quiet")
       c.write = !flags.contains("--no-write")

@@ -69,15 +69,17 @@ struct Executor {
     if instr.maySleep(gfpOf: instr) && th.isAtomic { return true }
     switch instr {
     case .mmapReadLock:
+      if th.mmap != .none { return true }  // recursive: the step reports lock-misuse
       if s.mm.mmapWriter >= 0 { return false }
       if model.options.writerPreferring && s.mm.writersWaiting & ~(UInt32(1) << UInt32(t)) != 0 { return false }
       return true
     case .spinLock(let l):
-      return s.mm.spinOwner[l] < 0
+      // Taking a lock this thread already holds runs, and reports lock-misuse.
+      return s.mm.spinOwner[l] < 0 || Int(s.mm.spinOwner[l]) == t
     case .pteLock(let a, let trylock, _):
       if trylock { return true }
       guard let addr = try? StepContext.intValue(a, th), let table = peekLeaf(s, addr) else { return true }
-      return s.tables[Int(table)].ptlOwner < 0
+      return s.tables[Int(table)].ptlOwner < 0 || Int(s.tables[Int(table)].ptlOwner) == t
     case .zap(let a, let b), .pteProtect(let a, let b, _):
       guard let start = try? StepContext.intValue(a, th), let end = try? StepContext.intValue(b, th) else { return true }
       var seen: [Int32] = []

@@ -97,10 +97,8 @@ extension StepContext {
         return
       }
       let retries = th.retries + 1
-      let section = th.section
       s.threads[t] = ThreadState(regs: Array(repeating: .none, count: th.regs.count))
       th.retries = retries
-      th.section = section
       say("restarts from the top (retry \(retries))")
     case .done: th.outcome = .done; say("ends")
     case .sigsegv: th.outcome = .sigsegv; say("ends with SIGSEGV")

@@ -122,6 +122,7 @@ extension StepContext {
       }
     /// `vma_mark_detached()`: requires the VMA write lock; waits for transient readers.
     case .vmaMarkDetached(let o):
+      try mightSleep("vma_mark_detached")
       let v = try vma(o)
       guard isVMAWriteLocked(v) else { throw fail(.lockMisuse, "vma_mark_detached(vma#\(v)) without its VMA write lock") }
       guard s.vmas[v].attached else { throw fail(.lockMisuse, "vma_mark_detached(vma#\(v)) on a detached VMA") }

@@ -10,7 +10,14 @@ extension StepContext {
       set(into, Value(.ref(Ref(kind: .page, index: index))))
       say("allocates page#\(index)")
     case .pageFree(let o):
-      try free(try ref(o, .page, "a page"), .immediate, "page")
+      let r = try ref(o, .page, "a page")
+      if s.pages[Int(r.index)].life == .live && s.pages[Int(r.index)].mapcount > 0 {
+        throw fail(
+          .useAfterFree,
+          "frees page#\(r.index) while \(s.pages[Int(r.index)].mapcount) PTE(s) still map it: the user mapping now points to freed memory (Bad page state: nonzero mapcount)",
+          objects: [r])
+      }
+      try free(r, .immediate, "page")
     /// `filemap_get_folio()` without I/O: a page-cache hit or none.
     case .filemapLookup(let a, let into):
       let addr = try address(a)

@@ -150,6 +150,9 @@ extension StepContext {
         say("pte_lock(\(addr)): no PTE table (pmd_none)")
         return
       }
+      if Int(s.tables[Int(table)].ptlOwner) == t {
+        throw fail(.lockMisuse, "pte_lock(\(addr)) on table#\(table), whose ptl this thread already holds (recursive spinlock)")
+      }
       if s.tables[Int(table)].ptlOwner >= 0 {
         guard trylock else { throw broken("pte_lock ran while the ptl was held (scheduler bug)") }
         set(into, Value(.bool(false)))

@@ -207,8 +207,16 @@ struct StepContext {
   }
 
   /// Enters an RCU read-side section (`rcu_read_lock`).
+  ///
+  /// A new outermost section gets the smallest id no register of this thread carries, so
+  /// a value's tag equals the current id exactly when it was obtained in this section,
+  /// and retry loops through RCU sections revisit the same states (ids stay bounded).
   mutating func rcuEnter() {
-    if th.rcuDepth == 0 { th.section += 1 }
+    if th.rcuDepth == 0 {
+      var id: Int32 = 1
+      while th.regs.contains(where: { $0.section == id }) { id += 1 }
+      th.section = id
+    }
     th.rcuDepth += 1
   }
 
@@ -218,6 +226,7 @@ struct StepContext {
     guard th.rcuDepth > 0 else { throw fail(.lockMisuse, "rcu_read_unlock without rcu_read_lock") }
     th.rcuDepth -= 1
     guard th.rcuDepth == 0 else { return }
+    th.section = 0
     for cb in s.callbacks {
       s.setRcuReaders(cb.ref, s.rcuReaders(of: cb.ref) & ~bit)
     }
@@ -260,7 +269,7 @@ struct StepContext {
   /// and `ALLOC_NON_BLOCK`/`ALLOC_MIN_RESERVE` reserve access unless `__GFP_NOMEMALLOC`.
   mutating func allocate(_ g: GFP, _ what: String) throws(Stop) -> Bool {
     if g.maySleep { try mightSleep("\(what) with GFP \(g.text)") }
-    if th.rcuDepth > 0 && g.mayUseReserve {
+    if Int(th.rcuDepth) > th.ptl.count && g.mayUseReserve {
       throw fail(
         .emergencyReserve,
         "\(what) with GFP \(g.text) inside an RCU read-side section may take the emergency reserve; a fast path with a fallback must use nowait|nomemalloc|nowarn")

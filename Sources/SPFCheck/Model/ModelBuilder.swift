@@ -41,6 +41,9 @@ struct ModelBuilder {
       throw root.error("missing \"threads\": a model runs at least one thread (a file without threads is a protocol file to include)")
     }
     let threads = try compileThreads(threadsNode)
+    guard spinlockNames.count <= 32 else {
+      throw root.error("at most 32 distinct spinlock names are supported, found \(spinlockNames.count)")
+    }
     state.mm.spinOwner = Array(repeating: -1, count: spinlockNames.count)
     try parsePageTables()
     try parsePageCache()

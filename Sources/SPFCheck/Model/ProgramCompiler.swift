@@ -12,6 +12,9 @@ extension ModelBuilder {
       func get(_ k: String) -> JSONNode? { m.first(where: { $0.key == k })?.node }
       guard let n = get("name"), let p = get("program") else { throw item.error("a thread needs \"name\" and \"program\"") }
       let tname = try n.string()
+      guard tname != "rcu", !tname.isEmpty else {
+        throw n.error("\"\(tname)\" cannot name a thread (counterexamples use \"rcu\" for the grace-period step)")
+      }
       let program = try p.string()
       guard programs[program] != nil else {
         throw p.error("unknown program \"\(program)\"; defined: \(programs.keys.sorted().joined(separator: ", "))")

@@ -19,14 +19,14 @@ enum FileIO {
     let temp = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
     do {
       try Data(text.utf8).write(to: temp)
-      if FileManager.default.fileExists(atPath: path) {
-        _ = try FileManager.default.replaceItemAt(url, withItemAt: temp)
-      } else {
-        try FileManager.default.moveItem(at: temp, to: url)
-      }
     } catch {
       try? FileManager.default.removeItem(at: temp)
       throw IOError(path: path, reason: "cannot write the file (\(error.localizedDescription))")
+    }
+    // rename(2) replaces an existing file atomically.
+    guard rename(temp.path, url.path) == 0 else {
+      try? FileManager.default.removeItem(at: temp)
+      throw IOError(path: path, reason: "cannot rename the temporary file into place")
     }
   }
 }

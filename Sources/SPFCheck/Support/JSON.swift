@@ -187,8 +187,10 @@ struct JSONParser {
             else { throw error("unpaired surrogate") }
             index += 2
             let low = try parseHex4()
+            guard (0xDC00..<0xE000).contains(low) else { throw error("invalid low surrogate in \\u escape") }
             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
           }
+          if (0xDC00..<0xE000).contains(code) { throw error("unpaired low surrogate in \\u escape") }
           guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
           out.append(contentsOf: Array(String(Character(scalar)).utf8))
         default: throw error("invalid escape")
@@ -223,6 +225,9 @@ struct JSONParser {
     var isInteger = true
     func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
     guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number") }
+    if bytes[index] == UInt8(ascii: "0"), index + 1 < bytes.count, isDigit(bytes[index + 1]) {
+      throw error("invalid number: leading zeros are not allowed")
+    }
     while index < bytes.count, isDigit(bytes[index]) { index += 1 }
     if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
       isInteger = false
