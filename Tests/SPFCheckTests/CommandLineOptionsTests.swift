@@ -1,0 +1,159 @@
+import Testing
+
+@testable import SPFCheck
+
+/// Command-line parsing: every command, both option spellings, and every kind of usage error.
+@Suite struct CommandLineOptionsTests {
+  @Test(arguments: [["--help"], ["-h"], ["help"], ["--help", "ignored"]])
+  func help(_ args: [String]) throws {
+    #expect(try CommandLineOptions.parse(args) == .help)
+  }
+
+  @Test(arguments: [["--version"], ["version"]])
+  func version(_ args: [String]) throws {
+    #expect(try CommandLineOptions.parse(args) == .version)
+  }
+
+  @Test func exploreDefaults() throws {
+    let c = try CommandLineOptions.parse(["explore", "m.json"])
+    #expect(c == .explore(ExploreCommand(model: "m.json")))
+    guard case .explore(let e) = c else { return }
+    #expect(e.out == "counterexamples")
+    #expect(!e.all && !e.quiet && e.write)
+    #expect(e.maxStates == nil && e.maxDepth == nil && e.timeout == nil)
+  }
+
+  static let exploreSpellings: [[String]] = [
+    ["explore", "m.json", "--out", "o", "--all", "--max-states", "10", "--max-depth", "5", "--timeout", "2.5", "--quiet", "--no-write"],
+    ["explore", "m.json", "--out=o", "--all", "--max-states=10", "--max-depth=5", "--timeout=2.5", "--quiet", "--no-write"],
+    ["explore", "--no-write", "--quiet", "--timeout", "2.5", "--max-depth=5", "--max-states", "10", "--all", "--out", "o", "m.json"],
+  ]
+
+  @Test(arguments: exploreSpellings)
+  func exploreEveryOption(_ args: [String]) throws {
+    var expected = ExploreCommand(model: "m.json")
+    expected.out = "o"
+    expected.all = true
+    expected.maxStates = 10
+    expected.maxDepth = 5
+    expected.timeout = 2.5
+    expected.quiet = true
+    expected.write = false
+    #expect(try CommandLineOptions.parse(args) == .explore(expected))
+  }
+
+  @Test func laterValueWins() throws {
+    let c = try CommandLineOptions.parse(["explore", "m.json", "--out", "a", "--out=b"])
+    #expect(c == .explore(ExploreCommand(model: "m.json", out: "b")))
+  }
+
+  @Test func doubleDashEndsOptions() throws {
+    #expect(try CommandLineOptions.parse(["explore", "--", "--odd.json"]) == .explore(ExploreCommand(model: "--odd.json")))
+  }
+
+  @Test func valueMayContainEquals() throws {
+    let c = try CommandLineOptions.parse(["explore", "m.json", "--out=a=b"])
+    #expect(c == .explore(ExploreCommand(model: "m.json", out: "a=b")))
+  }
+
+  @Test(arguments: [
+    (["replay", "t.json"], ReplayCommand(trace: "t.json", model: nil, quiet: false)),
+    (["replay", "t.json", "--quiet"], ReplayCommand(trace: "t.json", model: nil, quiet: true)),
+    (["replay", "t.json", "--model", "m.json"], ReplayCommand(trace: "t.json", model: "m.json", quiet: false)),
+    (["replay", "--model=m.json", "--quiet", "t.json"], ReplayCommand(trace: "t.json", model: "m.json", quiet: true)),
+  ])
+  func replay(_ args: [String], _ expected: ReplayCommand) throws {
+    #expect(try CommandLineOptions.parse(args) == .replay(expected))
+  }
+
+  @Test func checkDefaults() throws {
+    let c = try CommandLineOptions.parse(["check", "models/"])
+    #expect(c == .check(CheckCommand(paths: ["models/"])))
+    guard case .check(let k) = c else { return }
+    #expect(k.counterexamples == "counterexamples" && k.junit == nil && !k.json)
+  }
+
+  @Test(arguments: [
+    ["check", "a.json", "dir", "--counterexamples", "cx", "--junit", "j.xml", "--format", "json"],
+    ["check", "--counterexamples=cx", "a.json", "--junit=j.xml", "--format=json", "dir"],
+  ])
+  func checkEveryOption(_ args: [String]) throws {
+    var expected = CheckCommand(paths: ["a.json", "dir"])
+    expected.counterexamples = "cx"
+    expected.junit = "j.xml"
+    expected.json = true
+    #expect(try CommandLineOptions.parse(args) == .check(expected))
+  }
+
+  @Test func checkTextFormat() throws {
+    #expect(try CommandLineOptions.parse(["check", "m", "--format", "text"]) == .check(CheckCommand(paths: ["m"])))
+  }
+
+  struct BadLine: Sendable, CustomTestStringConvertible {
+    var args: [String]
+    var message: String
+    var testDescription: String { args.isEmpty ? "(no arguments)" : args.joined(separator: " ") }
+  }
+
+  static let badLines: [BadLine] = [
+    BadLine(args: [], message: "missing command"),
+    BadLine(args: ["frobnicate"], message: "unknown command \"frobnicate\""),
+    BadLine(args: ["--all"], message: "unknown command \"--all\""),
+    BadLine(args: ["explore"], message: "explore takes exactly one model file, got 0"),
+    BadLine(args: ["explore", "a.json", "b.json"], message: "explore takes exactly one model file, got 2"),
+    BadLine(args: ["explore", "m.json", "--bogus"], message: "unknown option --bogus"),
+    BadLine(args: ["explore", "m.json", "--bogus=1"], message: "unknown option --bogus"),
+    BadLine(args: ["explore", "m.json", "--model", "x"], message: "unknown option --model"),
+    BadLine(args: ["explore", "m.json", "--out"], message: "--out needs a value"),
+    BadLine(args: ["explore", "m.json", "--max-states"], message: "--max-states needs a value"),
+    BadLine(args: ["explore", "m.json", "--max-states", "0"], message: "--max-states takes a positive integer, got \"0\""),
+    BadLine(args: ["explore", "m.json", "--max-states=-3"], message: "--max-states takes a positive integer, got \"-3\""),
+    BadLine(args: ["explore", "m.json", "--max-states", "ten"], message: "--max-states takes a positive integer, got \"ten\""),
+    BadLine(args: ["explore", "m.json", "--max-states", "1.5"], message: "--max-states takes a positive integer"),
+    BadLine(args: ["explore", "m.json", "--max-states="], message: "--max-states takes a positive integer, got \"\""),
+    BadLine(args: ["explore", "m.json", "--max-depth=x"], message: "--max-depth takes a positive integer, got \"x\""),
+    BadLine(args: ["explore", "m.json", "--max-depth", "--quiet"], message: "--max-depth takes a positive integer, got \"--quiet\""),
+    BadLine(args: ["explore", "m.json", "--timeout", "0"], message: "--timeout takes a positive number of seconds, got \"0\""),
+    BadLine(args: ["explore", "m.json", "--timeout=abc"], message: "--timeout takes a positive number of seconds, got \"abc\""),
+    BadLine(args: ["explore", "m.json", "--timeout", "-1"], message: "--timeout takes a positive number of seconds"),
+    BadLine(args: ["explore", "m.json", "--all=yes"], message: "--all takes no value"),
+    BadLine(args: ["explore", "m.json", "--quiet="], message: "--quiet takes no value"),
+    BadLine(args: ["replay"], message: "replay takes exactly one counterexample file, got 0"),
+    BadLine(args: ["replay", "a.json", "b.json"], message: "replay takes exactly one counterexample file, got 2"),
+    BadLine(args: ["replay", "t.json", "--model"], message: "--model needs a value"),
+    BadLine(args: ["replay", "t.json", "--all"], message: "unknown option --all"),
+    BadLine(args: ["check"], message: "check needs at least one model file or folder"),
+    BadLine(args: ["check", "--junit", "j.xml"], message: "check needs at least one model file or folder"),
+    BadLine(args: ["check", "m", "--format", "xml"], message: "--format takes text or json, got \"xml\""),
+    BadLine(args: ["check", "m", "--junit"], message: "--junit needs a value"),
+    BadLine(args: ["check", "m", "--quiet"], message: "unknown option --quiet"),
+  ]
+
+  @Test(arguments: badLines)
+  func usageErrors(_ line: BadLine) {
+    do {
+      let command = try CommandLineOptions.parse(line.args)
+      Issue.record("parsed \(command) but expected a usage error")
+    } catch {
+      #expect(error.message.contains(line.message), "\(error.message)")
+      #expect(error.description == error.message)
+    }
+  }
+
+  @Test func usageTextNamesEveryCommandAndExitStatus() {
+    let usage = CommandLineOptions.usage
+    for word in ["explore", "replay", "check", "--help", "--version", "64 usage", "65 bad model"] {
+      #expect(usage.contains(word), "usage lacks \(word)")
+    }
+  }
+
+  @Test func exitStatusesAreTheDocumentedNumbers() {
+    #expect(ExitStatus.ok.rawValue == 0)
+    #expect(ExitStatus.violation.rawValue == 1)
+    #expect(ExitStatus.mismatch.rawValue == 2)
+    #expect(ExitStatus.incomplete.rawValue == 3)
+    #expect(ExitStatus.usage.rawValue == 64)
+    #expect(ExitStatus.dataError.rawValue == 65)
+    #expect(ExitStatus.software.rawValue == 70)
+  }
+}

@@ -1,0 +1,118 @@
+import Testing
+
+@testable import SPFCheck
+
+/// Regressions for bugs found while building the checker.
+@Suite struct RegressionTests {
+  /// A retry loop through RCU read-side sections must revisit states: section ids are
+  /// reused, not counted up, so the state space stays finite.
+  @Test func rcuRetryLoopHasAFiniteStateSpace() throws {
+    let result = try InlineModel.explore(
+      """
+      {
+        "name": "rcu-loop",
+        "programs": { "p": [
+          { "label": "top", "op": "rcu_read_lock" },
+          { "op": "rcu_read_unlock" },
+          { "op": "choose", "goto": "top" },
+          { "op": "end" }
+        ] },
+        "threads": [{ "name": "T", "program": "p" }]
+      }
+      """)
+    #expect(result.verdict == .verified)
+    #expect(result.stats.states < 10)
+  }
+
+  /// A pointer from an earlier section is still an escape after a new section reuses ids.
+  @Test func rcuEscapeAcrossReusedSectionIds() throws {
+    let result = try InlineModel.explore(
+      """
+      {
+        "name": "rcu-escape-reuse",
+        "vmas": [{ "name": "A", "start": 0, "end": 4 }],
+        "programs": { "p": [
+          { "op": "rcu_read_lock" },
+          { "op": "vma_lookup", "addr": 1, "into": "v" },
+          { "op": "rcu_read_unlock" },
+          { "op": "rcu_read_lock" },
+          { "op": "vma_read", "vma": { "reg": "v" }, "field": "prot", "into": "p" },
+          { "op": "rcu_read_unlock" },
+          { "op": "end" }
+        ] },
+        "threads": [{ "name": "T", "program": "p" }]
+      }
+      """)
+    #expect(result.findings.map(\.violation.invariant) == [.rcuEscape])
+  }
+
+  /// Taking a spinlock one already holds is lock-misuse, reported at once.
+  @Test func recursiveSpinLockIsLockMisuse() throws {
+    let result = try InlineModel.explore(
+      """
+      {
+        "name": "recursive-spin",
+        "programs": { "p": [
+          { "op": "spin_lock", "lock": "page_table_lock" },
+          { "op": "spin_lock", "lock": "page_table_lock" },
+          { "op": "end" }
+        ] },
+        "threads": [{ "name": "T", "program": "p" }]
+      }
+      """)
+    #expect(result.findings.map(\.violation.invariant) == [.lockMisuse])
+  }
+
+  /// GFP_ATOMIC under a ptl (pte_lock's implicit RCU section) is legal: no emergency-reserve.
+  @Test func atomicAllocationUnderPtlIsNotAFastPath() throws {
+    let result = try InlineModel.explore(
+      """
+      {
+        "name": "atomic-under-ptl",
+        "layout": { "fanout": [2, 4] },
+        "vmas": [{ "name": "A", "start": 0, "end": 4 }],
+        "pageTables": "populated",
+        "programs": { "p": [
+          { "op": "pte_lock", "addr": 1, "into": "l" },
+          { "op": "page_alloc", "gfp": "atomic", "into": "pg" },
+          { "op": "pte_set", "addr": 1, "prot": "r", "page": { "reg": "pg" } },
+          { "op": "pte_unlock", "addr": 1 },
+          { "op": "end" }
+        ] },
+        "threads": [{ "name": "T", "program": "p" }]
+      }
+      """)
+    #expect(result.verdict == .verified)
+  }
+
+  /// Freeing a page that a PTE still maps is a use-after-free through the user mapping.
+  @Test func freeingAMappedPageIsUseAfterFree() throws {
+    let result = try InlineModel.explore(
+      """
+      {
+        "name": "free-mapped-page",
+        "layout": { "fanout": [2, 4] },
+        "vmas": [{ "name": "A", "start": 0, "end": 4 }],
+        "pageTables": "populated",
+        "programs": { "p": [
+          { "op": "page_alloc", "gfp": "kernel", "into": "pg" },
+          { "op": "pte_lock", "addr": 1, "into": "l" },
+          { "op": "pte_set", "addr": 1, "prot": "r", "page": { "reg": "pg" } },
+          { "op": "pte_unlock", "addr": 1 },
+          { "op": "page_free", "page": { "reg": "pg" } },
+          { "op": "end" }
+        ] },
+        "threads": [{ "name": "T", "program": "p" }]
+      }
+      """)
+    #expect(result.findings.map(\.violation.invariant) == [.useAfterFree])
+  }
+
+  /// "rcu" names the grace-period step in counterexamples, so no thread may take it.
+  @Test func threadNamedRcuIsRejected() throws {
+    #expect(throws: ModelError.self) {
+      _ = try InlineModel.load(
+        #"{ "name": "m", "programs": { "p": [{ "op": "end" }] }, "threads": [{ "name": "rcu", "program": "p" }] }"#)
+    }
+  }
+}
