@@ -267,8 +267,32 @@ import Testing
 
   // MARK: replay of stale or broken traces
 
-  /// After the model or a protocol it includes changes, replay refuses the trace (exit 65).
-  @Test(arguments: [rcuWalk, "models/protocols/munmap.json"])
+  /// A protocol file edit invalidates a trace only when it changes a program the model runs.
+  @Test func replayTracksTheProgramsAModelUses() throws {
+    let dir = try Self.copyOfRcuWalk()
+    let explore = try Run.spfcheck(["explore", Self.rcuWalk, "--out", "out", "--quiet"], cwd: dir.url)
+    #expect(explore.status == 1, "\(explore)")
+    let trace = "out/rcu-walk-vs-munmap.page-table-leak.json"
+    let library = "models/protocols/munmap.json"
+
+    try Self.edit(library, in: dir, key: "description", value: .string("reworded"))
+    let reworded = try Run.spfcheck(["replay", trace, "--quiet"], cwd: dir.url)
+    #expect(reworded.status == 0, "\(reworded)")
+
+    let json = try JSONParser.parse(FileIO.read(dir.url.appendingPathComponent(library).path))
+    guard case .array(var ops)? = json["programs"]?["munmap"] else {
+      Issue.record("munmap.json has no munmap program")
+      return
+    }
+    ops.insert(.object([("op", .string("nop"))]), at: 0)
+    try Self.edit(library, in: dir, key: "programs", value: .object([("munmap", .array(ops))]))
+    let changed = try Run.spfcheck(["replay", trace], cwd: dir.url)
+    #expect(changed.status == 65, "\(changed)")
+    #expect(changed.stderr.contains("changed since this counterexample was written"), "\(changed)")
+  }
+
+  /// After the model file changes, replay refuses the trace (exit 65).
+  @Test(arguments: [rcuWalk])
   func replayOfAChangedModelExits65(_ edited: String) throws {
     let dir = try Self.copyOfRcuWalk()
     let explore = try Run.spfcheck(["explore", Self.rcuWalk, "--out", "out", "--quiet"], cwd: dir.url)

@@ -115,4 +115,20 @@ import Testing
         #"{ "name": "m", "programs": { "p": [{ "op": "end" }] }, "threads": [{ "name": "rcu", "program": "p" }] }"#)
     }
   }
+
+  /// The content hash covers the model file and the programs it uses, not whole protocol files.
+  @Test func contentHashIgnoresUnusedIncludedPrograms() throws {
+    let dir = try TempDir()
+    let model = #"{ "name": "m", "include": ["lib.json"], "threads": [{ "name": "T", "program": "used" }] }"#
+    func hash(_ library: String) throws -> String {
+      _ = try dir.write(library, to: "lib.json")
+      let url = try dir.write(model, to: "m.json")
+      return try ModelLoader.load(path: url.path).contentHash
+    }
+    let base = try hash(#"{ "programs": { "used": [{ "op": "end" }] } }"#)
+    let unusedAdded = try hash(#"{ "programs": { "used": [{ "op": "end" }], "other": [{ "op": "nop" }, { "op": "end" }] } }"#)
+    let usedChanged = try hash(#"{ "programs": { "used": [{ "op": "nop" }, { "op": "end" }] } }"#)
+    #expect(base == unusedAdded)
+    #expect(base != usedChanged)
+  }
 }

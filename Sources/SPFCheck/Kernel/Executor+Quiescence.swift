@@ -25,7 +25,7 @@ extension Executor {
         report(.pageTableLeak, "at quiescence table#\(i) \(how): nothing will ever free it (non-zero pgtables_bytes at mm teardown)", ["table#\(i)"])
         continue
       }
-      let span = tableRange(s, index)
+      let span = s.range(ofTable: index, layout: layout)
       if !attached.contains(where: { Int($0.element.start) < span.upperBound && span.lowerBound < Int($0.element.end) }) {
         report(.pageTableLeak, "at quiescence table#\(i) covering [\(span.lowerBound),\(span.upperBound)) is linked but no VMA covers it: free_pgtables only visits ranges around VMAs, so it is never freed", ["table#\(i)"])
       }
@@ -33,7 +33,7 @@ extension Executor {
 
     // pte-outside-vma and stale-commit: every present PTE in a linked leaf table.
     for (i, table) in s.tables.enumerated() where table.life == .live && !table.ptes.isEmpty && s.isLinked(Int32(i)) {
-      let base = tableRange(s, Int32(i)).lowerBound
+      let base = s.range(ofTable: Int32(i), layout: layout).lowerBound
       for (slot, pte) in table.ptes.enumerated() where pte.present {
         let addr = base + slot
         guard let (vi, vma) = attached.first(where: { Int($0.element.start) <= addr && addr < Int($0.element.end) }) else {
@@ -71,20 +71,6 @@ extension Executor {
     guard pte.committer >= 0 else { return "" }
     let site = model.threads[Int(pte.committer)].sites[Int(pte.commitPC)]
     return " (committed by \(model.threads[Int(pte.committer)].name) at \(site.path))"
-  }
-
-  /// The address range of a linked table.
-  func tableRange(_ s: State, _ index: Int32) -> Range<Int> {
-    var addr = 0
-    var current = index
-    while current != 0 {
-      let table = s.tables[Int(current)]
-      guard table.parent >= 0 else { break }
-      addr += Int(table.parentSlot) * model.layout.span(ofEntryAt: Int(s.tables[Int(table.parent)].level))
-      current = table.parent
-    }
-    let level = Int(s.tables[Int(index)].level)
-    return addr..<(addr + model.layout.span(ofTableAt: max(level, 0)))
   }
 
   /// A deadlock: no thread and no grace period can step while some thread has not ended.

@@ -202,6 +202,21 @@ extension State {
   /// A stable display name such as `table#2`.
   func name(of r: Ref) -> String { "\(r.kind.name)#\(r.index)" }
 
+  /// The addresses a table covers, computed from its parent chain (a table that was
+  /// never installed covers the range of its level starting at 0).
+  func range(ofTable index: Int32, layout: Layout) -> Range<Int> {
+    var addr = 0
+    var current = index
+    while current != 0 {
+      let table = tables[Int(current)]
+      guard table.parent >= 0 else { break }
+      addr += Int(table.parentSlot) * layout.span(ofEntryAt: Int(tables[Int(table.parent)].level))
+      current = table.parent
+    }
+    let level = max(Int(tables[Int(index)].level), 0)
+    return addr..<(addr + layout.span(ofTableAt: level))
+  }
+
   /// True when table `t` is reachable from the root through intact links.
   func isLinked(_ t: Int32) -> Bool {
     var current = t

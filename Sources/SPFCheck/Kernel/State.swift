@@ -61,8 +61,6 @@ struct TableState: Hashable, Sendable {
   /// Thread holding this table's ptl, or -1.
   var ptlOwner: Int8 = -1
   var rcuReaders: UInt32 = 0
-  /// True for a table that was linked and then unlinked (free_pgtables); installing under it resurrects it.
-  var wasUnlinked = false
 }
 
 /// A data page.

@@ -19,27 +19,6 @@ extension StepContext {
     return current
   }
 
-  /// The range of addresses a table covers.
-  func range(ofTable index: Int32, anyAddr: Int) -> Range<Int> {
-    let level = Int(s.tables[Int(index)].level)
-    let base = layout.base(anyAddr, level: level)
-    return base..<(base + layout.span(ofTableAt: level))
-  }
-
-  /// The first address a linked table covers (computed from its parent chain).
-  func baseAddress(ofTable index: Int32) -> Int {
-    var addr = 0
-    var current = index
-    while current != 0 {
-      let table = s.tables[Int(current)]
-      guard table.parent >= 0 else { break }
-      let parentLevel = Int(s.tables[Int(table.parent)].level)
-      addr += Int(table.parentSlot) * layout.span(ofEntryAt: parentLevel)
-      current = table.parent
-    }
-    return addr
-  }
-
   /// The ptl this thread holds for `addr` through `pte_lock`, or a lock-misuse violation.
   func heldTable(_ addr: Int, _ what: String) throws(Stop) -> Int32 {
     guard let hold = th.ptl.first(where: { $0.addr == Int32(addr) }) else {
@@ -325,7 +304,6 @@ extension StepContext {
       if parent >= 0 && s.tables[Int(parent)].entries[slot] == index {
         s.tables[Int(parent)].entries[slot] = -1
       }
-      s.tables[Int(index)].wasUnlinked = true
       try free(Ref(kind: .table, index: index), mode, "table")
       freed.append(index)
     }

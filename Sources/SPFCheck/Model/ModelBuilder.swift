@@ -22,7 +22,22 @@ struct ModelBuilder {
     self.programs = programs
   }
 
-  mutating func build(contentHash: String) throws(ModelError) -> CompiledModel {
+  /// Programs some thread runs or calls, collected while compiling (for the content hash).
+  var usedPrograms: Set<String> = []
+
+  /// The content hash recorded in counterexamples: the model file's bytes, then the canonical
+  /// JSON of every program the threads run or call, by name. Editing an included file changes
+  /// the hash only when it changes a program this model uses.
+  func contentHash(modelBytes: [UInt8]) -> String {
+    var input = modelBytes
+    for name in usedPrograms.sorted() {
+      input.append(contentsOf: Array("\n\(name)=".utf8))
+      input.append(contentsOf: Array(programs[name]!.node.json.serialized().utf8))
+    }
+    return SHA256.hex(input)
+  }
+
+  mutating func build(modelBytes: [UInt8]) throws(ModelError) -> CompiledModel {
     if let f = root.child("format") {
       let format = try f.string()
       guard format == "spfcheck-model/1" else { throw f.error("expected \"spfcheck-model/1\", found \"\(format)\"") }
@@ -49,7 +64,7 @@ struct ModelBuilder {
     try parsePageCache()
     let expect = try parseExpect()
     return CompiledModel(
-      name: name, description: description, file: file, contentHash: contentHash, layout: layout,
+      name: name, description: description, file: file, contentHash: contentHash(modelBytes: modelBytes), layout: layout,
       options: options, threads: threads, initial: state, expect: expect, symbols: symbols,
       objectKinds: objectKinds, cellNames: cellNames, cellProtection: cellProtection,
       globalNames: globalNames, spinlockNames: spinlockNames, vmaNames: vmaNames, objectNames: objectNames)

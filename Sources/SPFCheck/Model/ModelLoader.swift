@@ -24,20 +24,18 @@ public enum ModelLoader {
   /// Compiles a model from its bytes; `file` names it in messages and resolves includes.
   static func load(bytes: [UInt8], file: String) throws(ModelError) -> CompiledModel {
     let root = try parse(bytes: bytes, file: file)
-    let top = try root.members(allowed: modelKeys, what: "a model")
-    var hashInput = bytes
+    _ = try root.members(allowed: modelKeys, what: "a model")
     var programs: [String: (node: JSONNode, file: String)] = [:]
     var programOrder: [String] = []
     var visited: [String] = [file]
     if let inc = root.child("include") {
-      try collectIncludes(inc, from: file, programs: &programs, order: &programOrder, hash: &hashInput, visited: &visited)
+      try collectIncludes(inc, from: file, programs: &programs, order: &programOrder, visited: &visited)
     }
     if let progs = root.child("programs") {
       try collectPrograms(progs, programs: &programs, order: &programOrder)
     }
     var builder = ModelBuilder(root: root, file: file, programs: programs)
-    _ = top
-    return try builder.build(contentHash: SHA256.hex(hashInput))
+    return try builder.build(modelBytes: bytes)
   }
 
   /// True when the file at `path` is a runnable model (it declares threads), not a protocol library.
@@ -56,7 +54,7 @@ public enum ModelLoader {
 
   private static func collectIncludes(
     _ node: JSONNode, from file: String, programs: inout [String: (node: JSONNode, file: String)],
-    order: inout [String], hash: inout [UInt8], visited: inout [String]
+    order: inout [String], visited: inout [String]
   ) throws(ModelError) {
     for item in try node.elements("a list of file paths") {
       let relative = try item.string("a file path")
@@ -69,11 +67,10 @@ public enum ModelLoader {
       do { bytes = try FileIO.read(resolved) } catch {
         throw item.error("cannot read included file \"\(relative)\" (looked for \(shown))")
       }
-      hash.append(contentsOf: bytes)
       let root = try parse(bytes: bytes, file: shown)
       _ = try root.members(allowed: protocolKeys, what: "a protocol file")
       if let inc = root.child("include") {
-        try collectIncludes(inc, from: shown, programs: &programs, order: &order, hash: &hash, visited: &visited)
+        try collectIncludes(inc, from: shown, programs: &programs, order: &order, visited: &visited)
       }
       if let progs = root.child("programs") {
         try collectPrograms(progs, programs: &programs, order: &order)

@@ -93,6 +93,7 @@ struct ThreadCompiler {
   }
 
   private mutating func compileBody(_ frame: inout Frame, stack: [String]) throws(ModelError) {
+    builder.usedPrograms.insert(frame.program)
     let entry = builder.programs[frame.program]!.node
     let ops = try entry.elements("a program (a list of ops)")
     guard !ops.isEmpty else { throw entry.error("a program needs at least one op") }
