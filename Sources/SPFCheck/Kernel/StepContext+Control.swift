@@ -8,6 +8,7 @@ extension StepContext {
     }
     var next = pc + 1
     switch instr {
+    /// Control flow: jumps, branches, `choose` (both ways explored), assertions, moves, `end`.
     case .goto(let target): next = target
     case .branch(let c, let target):
       let taken = try evaluate(c)

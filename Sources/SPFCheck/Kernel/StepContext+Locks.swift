@@ -21,6 +21,7 @@ extension StepContext {
       }
       set(into, Value(.bool(ok)))
       say(ok ? "mmap_read_trylock succeeds" : "mmap_read_trylock fails")
+    /// `mmap_read_unlock()`: `up_read(&mm->mmap_lock)`.
     case .mmapReadUnlock:
       guard th.mmap == .read else { throw fail(.lockMisuse, "mmap_read_unlock without holding mmap_lock for reading") }
       s.mm.mmapReaders &= ~bit
@@ -72,6 +73,7 @@ extension StepContext {
       let v = try vma(o)
       set(into, Value(.int(Int(s.vmas[v].seq))))
       say("reads vma#\(v) vm_sequence = \(s.vmas[v].seq)")
+    /// Dufour's `vma_has_changed()`: compare `vm_sequence` with the sampled value.
     case .vmaSeqCheck(let o, let seqOp, let into):
       let v = try vma(o)
       let seq = try int(seqOp, "a sequence value")
@@ -128,15 +130,18 @@ extension StepContext {
       guard s.vmas[v].attached else { throw fail(.lockMisuse, "vma_mark_detached(vma#\(v)) on a detached VMA") }
       s.vmas[v].attached = false
       say("detaches vma#\(v)")
+    /// `vma_mark_attached()`: `refcount_set_release(&vma->vm_refcnt, 1)`; undoes a failed munmap (`reattach_vmas`).
     case .vmaMarkAttached(let o):
       let v = try vma(o)
       guard holdsMmapWrite else { throw fail(.lockMisuse, "vma_mark_attached(vma#\(v)) without holding mmap_lock for writing") }
       guard !s.vmas[v].attached else { throw fail(.lockMisuse, "vma_mark_attached(vma#\(v)) on an attached VMA") }
       s.vmas[v].attached = true
       say("attaches vma#\(v)")
+    /// `rcu_read_lock()`.
     case .rcuReadLock:
       rcuEnter()
       say("enters an RCU read-side section")
+    /// `rcu_read_unlock()`: at the outermost level, releases the grace periods waiting for this reader.
     case .rcuReadUnlock:
       try rcuExit()
       say("leaves the RCU read-side section")
@@ -152,11 +157,13 @@ extension StepContext {
         say("blocks in synchronize_rcu until current readers leave their sections")
         return false
       }
+    /// `spin_lock()`: disabled while another thread holds the lock; recursion is lock-misuse.
     case .spinLock(let l):
       if holdsSpin(l) { throw fail(.lockMisuse, "spin_lock(\(model.spinlockNames[l])) already held by this thread") }
       s.mm.spinOwner[l] = Int8(t)
       th.spinHeld |= UInt32(1) << UInt32(l)
       say("takes \(model.spinlockNames[l])")
+    /// `spin_trylock()`.
     case .spinTrylock(let l, let into):
       let ok = s.mm.spinOwner[l] < 0
       if ok {
@@ -165,18 +172,22 @@ extension StepContext {
       }
       set(into, Value(.bool(ok)))
       say(ok ? "spin_trylock(\(model.spinlockNames[l])) succeeds" : "spin_trylock(\(model.spinlockNames[l])) fails")
+    /// `spin_unlock()`.
     case .spinUnlock(let l):
       guard holdsSpin(l) else { throw fail(.lockMisuse, "spin_unlock(\(model.spinlockNames[l])) without holding it") }
       s.mm.spinOwner[l] = -1
       th.spinHeld &= ~(UInt32(1) << UInt32(l))
       say("releases \(model.spinlockNames[l])")
+    /// `local_irq_disable()` (nests as a counter).
     case .irqDisable:
       th.irqOff += 1
       say("disables interrupts")
+    /// `local_irq_enable()`.
     case .irqEnable:
       guard th.irqOff > 0 else { throw fail(.lockMisuse, "irq_enable with interrupts already enabled") }
       th.irqOff -= 1
       say("enables interrupts")
+    /// `might_sleep()`: the check alone, for APIs that sleep on some paths (headless `kvfree_rcu`).
     case .mightSleep:
       try mightSleep("might_sleep")
       say("might_sleep: not in atomic context")

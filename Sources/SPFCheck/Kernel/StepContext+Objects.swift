@@ -9,6 +9,7 @@ extension StepContext {
       s.pages.append(PageState())
       set(into, Value(.ref(Ref(kind: .page, index: index))))
       say("allocates page#\(index)")
+    /// `__free_page()`: a page still mapped by a PTE is a use-after-free through the user mapping.
     case .pageFree(let o):
       let r = try ref(o, .page, "a page")
       if s.pages[Int(r.index)].life == .live && s.pages[Int(r.index)].mapcount > 0 {
@@ -42,21 +43,25 @@ extension StepContext {
         set(into, Value(.ref(Ref(kind: .page, index: Int32(s.pages.count - 1)))))
         say("reads page#\(s.pages.count - 1) into the page cache at \(addr)")
       }
+    /// `call_rcu()`: queue any object to be freed after a grace period.
     case .callRcu(let o):
       let r = try ref(o, nil, "an object")
       try free(r, .rcu, r.kind.name)
+    /// `kmalloc()` / `kmem_cache_alloc()` of a generic object (anon_vma, mempolicy, ...), refcount 1.
     case .objAlloc(let kind, let g, let into):
       guard try allocate(g, "obj_alloc(\(model.objectKinds[Int(kind)]))") else { set(into, .none); return }
       let index = Int32(s.objs.count)
       s.objs.append(ObjState(kind: kind))
       set(into, Value(.ref(Ref(kind: .obj, index: index))))
       say("allocates obj#\(index) (\(model.objectKinds[Int(kind)]))")
+    /// `get_*()` / `refcount_inc()`: the reference pins the object for this thread.
     case .objGet(let o):
       let r = try ref(o, .obj, "an object")
       try deref(value(o), r, "object")
       s.objs[Int(r.index)].refcount += 1
       th.pins.append(r)
       say("takes a reference on obj#\(r.index) (refcount \(s.objs[Int(r.index)].refcount))")
+    /// `put_*()` / `refcount_dec_and_test()`: frees at zero, at once or through RCU.
     case .objPut(let o, let mode):
       let r = try ref(o, .obj, "an object")
       try deref(value(o), r, "object")
@@ -64,8 +69,10 @@ extension StepContext {
       if let i = th.pins.firstIndex(of: r) { th.pins.remove(at: i) }
       say("drops a reference on obj#\(r.index) (refcount \(s.objs[Int(r.index)].refcount))")
       if s.objs[Int(r.index)].refcount == 0 { try free(r, mode, "object") }
+    /// `kfree()` / `kfree_rcu()`.
     case .objFree(let o, let mode):
       try free(try ref(o, .obj, "an object"), mode, "object")
+    /// A dereference of the object (its memory is read).
     case .objUse(let o):
       let r = try ref(o, nil, "an object")
       try deref(value(o), r, r.kind.name)
@@ -94,9 +101,11 @@ extension StepContext {
       v.section = underLock ? 0 : rcuTag
       set(into, v)
       say("loads \(show(v)) from cell \(model.cellNames[c])")
+    /// A plain load of a global.
     case .load(let g, let into):
       set(into, s.globals[g])
       say("\(model.globalNames[g]) = \(show(s.globals[g]))")
+    /// A plain store to a global.
     case .store(let g, let o):
       s.globals[g] = Value(value(o).payload, torn: value(o).torn)
       say("\(model.globalNames[g]) := \(show(s.globals[g]))")

@@ -151,6 +151,7 @@ extension StepContext {
       th.ptl.removeAll { $0.addr == Int32(addr) }
       try rcuExit()
       say("unlocks the ptl of table#\(table)")
+    /// `ptep_get()` under the ptl (`vmf_pte_changed` / `pte_same` rechecks).
     case .pteRead(let a, let into):
       let addr = try address(a)
       let table = try heldTable(addr, "pte_read")
@@ -198,6 +199,7 @@ extension StepContext {
       s.tables[Int(table)].ptes[slot] = PTE(
         present: true, prot: prot, page: pageIndex, lineage: lineage, committer: Int16(t), commitPC: Int32(pc))
       say("sets PTE \(addr) = \(prot.text) in table#\(table)")
+    /// `pte_clear()` under the ptl; the page is released as `zap_pte_range` does.
     case .pteClear(let a):
       let addr = try address(a)
       let table = try heldTable(addr, "pte_clear")
@@ -237,6 +239,7 @@ extension StepContext {
         }
       }
       say(cleared.isEmpty ? "zap [\(start),\(end)): no present PTE" : "zap [\(start),\(end)) clears PTEs \(cleared.map(String.init).joined(separator: ", "))")
+    /// `free_pgtables()`; see ``freePgtables(_:bounds:mode:)``.
     case .freePgtables(let a, let b, let floorOp, let ceilingOp, let mode):
       let start = try address(a)
       let end = try address(b, allowEnd: true)

@@ -68,6 +68,7 @@ extension StepContext {
       s.vmas[v].bracketOwner = Int8(t)
       s.vmas[v].seq += 1
       say("begins an in-place update of vma#\(v) (vm_sequence \(s.vmas[v].seq))")
+    /// Closes the bracket (Dufour's `vm_write_end`: `vm_sequence` becomes even).
     case .vmaWriteEnd(let o):
       let v = try vma(o)
       guard s.vmas[v].bracketOwner == Int8(t) else { throw fail(.lockMisuse, "vma_write_end(vma#\(v)) without vma_write_begin") }
@@ -137,17 +138,20 @@ extension StepContext {
     case .vmaFree(let o, let mode):
       let r = try ref(o, .vma, "a VMA")
       try free(r, mode, "VMA")
+    /// `get_vma()` (Dufour) / Wilcox's VMA refcount slow path: the reference pins the VMA.
     case .vmaGet(let o):
       let v = try vma(o)
       s.vmas[v].refcount += 1
       th.pins.append(Ref(kind: .vma, index: Int32(v)))
       say("takes a reference on vma#\(v) (refcount \(s.vmas[v].refcount))")
+    /// `put_vma()`.
     case .vmaPut(let o):
       let v = try vma(o)
       guard s.vmas[v].refcount > 0 else { throw fail(.lockMisuse, "vma_put(vma#\(v)) with no reference held") }
       s.vmas[v].refcount -= 1
       if let i = th.pins.firstIndex(of: Ref(kind: .vma, index: Int32(v))) { th.pins.remove(at: i) }
       say("drops a reference on vma#\(v) (refcount \(s.vmas[v].refcount))")
+    /// Waits until no reference is left (the writer side of a VMA refcount); may sleep.
     case .vmaWaitUnused(let o):
       try mightSleep("vma_wait_unused")
       let v = try vma(o)
