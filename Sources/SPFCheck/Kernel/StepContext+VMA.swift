@@ -161,13 +161,15 @@ extension StepContext {
     }
   }
 
-  /// Lock rules for an in-place VMA write: an attached VMA needs its VMA write lock,
-  /// except `anon_vma`, which `__anon_vma_prepare` sets under mmap read + page_table_lock.
+  /// Lock rules for an in-place VMA write: an attached VMA needs its VMA write lock;
+  /// `anon_vma` may also be set under mmap_lock + page_table_lock, as `__anon_vma_prepare` does.
   func checkInPlaceWrite(_ v: Int, what: String, field: VMAField?) throws(Stop) {
     guard s.vmas[v].attached else { return }
     if field == .anonVma {
-      guard th.mmap != .none && holdsSpin(CompiledModel.pageTableLock) else {
-        throw fail(.lockMisuse, "\(what) on attached vma#\(v) without mmap_lock and page_table_lock")
+      // __anon_vma_prepare: mmap_lock (read suffices) + page_table_lock; or the VMA write lock (dup_anon_vma).
+      guard isVMAWriteLocked(v) || (th.mmap != .none && holdsSpin(CompiledModel.pageTableLock)) else {
+        let held = th.mmap == .none ? "without mmap_lock" : "holding mmap_lock but not page_table_lock"
+        throw fail(.lockMisuse, "\(what) on attached vma#\(v) \(held), and without its VMA write lock (anon_vma needs mmap_lock + page_table_lock, or the VMA write lock)")
       }
       return
     }
