@@ -52,8 +52,15 @@ import Testing
       let invariant = finding.violation.invariant
       let cx = try Driver.counterexample(for: finding, model: model)
       #expect(cx.invariant == invariant)
-      #expect(cx.schedule == finding.schedule)
-      #expect(cx.steps.count == finding.schedule.count)
+      #expect(cx.steps.count == cx.schedule.count)
+      // The written schedule is minimal: no more preemptions than the breadth-first one,
+      // and no more steps when the preemptions are equal.
+      let bfsPreemptions = try MinimalSchedule.preemptions(of: finding.schedule, model: model)
+      #expect(cx.preemptions == (try MinimalSchedule.preemptions(of: cx.schedule, model: model)))
+      #expect(cx.preemptions <= bfsPreemptions, "\(relative): \(invariant.rawValue)")
+      if cx.preemptions == bfsPreemptions {
+        #expect(cx.schedule.count <= finding.schedule.count, "\(relative): \(invariant.rawValue)")
+      }
 
       // In memory.
       let replay = try Replayer(model: model, file: "memory").run(cx.schedule)
@@ -69,7 +76,7 @@ import Testing
         let t = try #require(model.threads.firstIndex { $0.name == entry.thread })
         return Choice(thread: t, branch: entry.branch)
       }
-      #expect(schedule == finding.schedule)
+      #expect(schedule == cx.schedule)
       let again = try Replayer(model: model, file: "memory").run(schedule)
       #expect(again.violations.contains { $0.invariant == invariant })
 

@@ -132,3 +132,36 @@ import Testing
     #expect(base != usedChanged)
   }
 }
+
+/// Counterexamples minimise preemptions before steps.
+@Suite struct MinimalScheduleTests {
+  /// B can only observe the transient `flag == 1` by running between A's two stores, which
+  /// preempts A: the minimal schedule has exactly one preemption and replays.
+  @Test func transientStateNeedsOnePreemption() throws {
+    let model = try InlineModel.load(
+      """
+      {
+        "name": "transient",
+        "globals": { "flag": 0 },
+        "programs": {
+          "writer": [
+            { "op": "store", "global": "flag", "value": 1 },
+            { "op": "store", "global": "flag", "value": 0 },
+            { "op": "end" }
+          ],
+          "reader": [
+            { "op": "load", "global": "flag", "into": "f" },
+            { "op": "assert", "check": "ne", "reg": "f", "value": 1, "message": "saw the transient value" },
+            { "op": "end" }
+          ]
+        },
+        "threads": [{ "name": "A", "program": "writer" }, { "name": "B", "program": "reader" }]
+      }
+      """)
+    let found = try #require(try MinimalSchedule(model: model).search(for: .assertion))
+    #expect(try MinimalSchedule.preemptions(of: found.schedule, model: model) == 1)
+    #expect(found.schedule.map(\.thread) == [0, 1, 1])
+    let replay = try Replayer(model: model, file: "memory").run(found.schedule)
+    #expect(replay.violations.map(\.invariant) == [.assertion])
+  }
+}

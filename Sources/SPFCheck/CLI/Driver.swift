@@ -58,7 +58,7 @@ public enum Driver {
       out += "\n"
       var counters: [String: Int] = [:]
       for finding in result.findings {
-        let cx = try counterexample(for: finding, model: model)
+        let cx = try counterexample(for: finding, model: model, minimize: !c.all)
         out += "  \(finding.violation.invariant.rawValue): \(finding.violation.message)\n"
         if c.write {
           let key = finding.violation.invariant.rawValue
@@ -66,7 +66,7 @@ public enum Driver {
           let suffix = c.all ? ".\(counters[key]!)" : ""
           let path = "\(c.out)/\(model.name).\(key)\(suffix).json"
           try FileIO.writeAtomically(cx.json(model: model).serialized() + "\n", to: path)
-          out += "    counterexample: \(path) (\(cx.schedule.count) steps, \(cx.contextSwitches) context switches)\n"
+          out += "    counterexample: \(path) (\(cx.schedule.count) steps, \(cx.preemptions) preemptions, \(cx.contextSwitches) context switches)\n"
         }
         if !c.quiet {
           out += TraceRenderer.text(cx, indent: "    ")
@@ -100,7 +100,13 @@ public enum Driver {
 
   /// Builds the counterexample for a finding by replaying it with narration, and
   /// checks that the replay reproduces the violation (house rule: nothing unreplayable is written).
-  static func counterexample(for finding: Finding, model: CompiledModel) throws -> Counterexample {
+  ///
+  /// With `minimize` (the default; off for `--all`, whose findings are distinct violations of
+  /// one invariant), the schedule is replaced by one with the fewest preemptions, then steps.
+  static func counterexample(for found: Finding, model: CompiledModel, minimize: Bool = true) throws -> Counterexample {
+    // Prefer the schedule with the fewest preemptions, then the fewest steps; keep the
+    // breadth-first one when the minimal search exceeds its node limit.
+    let finding = minimize ? (try MinimalSchedule(model: model).search(for: found.violation.invariant) ?? found) : found
     let replay = try Replayer(model: model, file: model.file).run(finding.schedule)
     guard let v = replay.violations.first(where: { $0.invariant == finding.violation.invariant }) else {
       throw InternalError(message: "the counterexample for \(finding.violation.invariant.rawValue) does not replay")
@@ -108,7 +114,8 @@ public enum Driver {
     return Counterexample(
       modelName: model.name, modelFile: ModelLoader.relativePath(model.file), modelHash: model.contentHash,
       invariant: v.invariant, message: v.message, thread: v.thread.map { model.threads[$0].name },
-      site: replay.site ?? finding.site, objects: v.objects, schedule: finding.schedule, steps: replay.steps)
+      site: replay.site ?? finding.site, objects: v.objects, schedule: finding.schedule, steps: replay.steps,
+      preemptions: try MinimalSchedule.preemptions(of: finding.schedule, model: model))
   }
 
   // MARK: replay
@@ -127,7 +134,8 @@ public enum Driver {
       shown.site = replay.site ?? .step
       var out = "replaying \(c.trace) against \(ModelLoader.relativePath(model.file)) (model unchanged)\n"
       if !c.quiet { out += TraceRenderer.text(shown, indent: "") }
-      out += "reproduced: \(v.invariant.rawValue) after \(cx.schedule.count) steps (\(shown.contextSwitches) context switches)\n"
+      let preemptions = try MinimalSchedule.preemptions(of: cx.schedule, model: model)
+      out += "reproduced: \(v.invariant.rawValue) after \(cx.schedule.count) steps (\(preemptions) preemptions, \(shown.contextSwitches) context switches)\n"
       return RunResult(status: .ok, stdout: out)
     } catch {
       return failure(error)
@@ -158,7 +166,7 @@ public enum Driver {
     }
     let cx = Counterexample(
       modelName: decoded.name, modelFile: decoded.file, modelHash: decoded.hash, invariant: decoded.invariant,
-      message: "", thread: nil, site: .step, objects: [], schedule: schedule, steps: [])
+      message: "", thread: nil, site: .step, objects: [], schedule: schedule, steps: [], preemptions: 0)
     return (cx, model)
   }
 }

@@ -137,24 +137,7 @@ struct Explorer {
         incomplete = "depth bound \(limit) reached"
         continue
       }
-      var successors: [(State, Choice, StepResult)] = []
-      for t in s.threads.indices where executor.isEnabled(s, t) {
-        var branch = 0
-        var branches = 1
-        while branch < branches {
-          var next = s
-          let result = try executor.step(&next, thread: t, branch: branch)
-          branches = result.branches
-          successors.append((next, Choice(thread: t, branch: branch), result))
-          branch += 1
-        }
-      }
-      if executor.isGracePeriodEnabled(s) {
-        var next = s
-        let result = executor.gracePeriod(&next)
-        successors.append((next, Choice(thread: Choice.gracePeriod, branch: 0), result))
-      }
-      for (next, choice, result) in successors {
+      for (next, choice, result) in try executor.successors(of: s) {
         stats.transitions += 1
         if let v = result.violation {
           record(v, schedule(to: cursor) + [choice], .step)

@@ -120,6 +120,29 @@ struct Executor {
     return s.tables[Int(current)].life == .freed ? nil : current
   }
 
+  /// Every step enabled in `s`, in the fixed exploration order: threads in declaration
+  /// order (each branch in index order), then the grace period.
+  func successors(of s: State) throws(ModelError) -> [(State, Choice, StepResult)] {
+    var out: [(State, Choice, StepResult)] = []
+    for t in s.threads.indices where isEnabled(s, t) {
+      var branch = 0
+      var branches = 1
+      while branch < branches {
+        var next = s
+        let result = try step(&next, thread: t, branch: branch)
+        branches = result.branches
+        out.append((next, Choice(thread: t, branch: branch), result))
+        branch += 1
+      }
+    }
+    if isGracePeriodEnabled(s) {
+      var next = s
+      let result = gracePeriod(&next)
+      out.append((next, Choice(thread: Choice.gracePeriod, branch: 0), result))
+    }
+    return out
+  }
+
   /// True when the environment's grace-period step can run: some queued callback
   /// no longer waits for any reader.
   func isGracePeriodEnabled(_ s: State) -> Bool {

@@ -15,6 +15,8 @@ struct Counterexample: Sendable {
   var objects: [String]
   var schedule: [Choice]
   var steps: [ReplayStep]
+  /// Switches away from a thread that could still step (the measure minimised first).
+  var preemptions: Int
 
   /// Number of switches from one actor to another along the schedule.
   var contextSwitches: Int {
@@ -51,6 +53,7 @@ struct Counterexample: Sendable {
       ("violation", .object(violation)),
       ("length", .int(schedule.count)),
       ("contextSwitches", .int(contextSwitches)),
+      ("preemptions", .int(preemptions)),
       ("schedule", .array(scheduleJSON)),
       ("steps", .array(stepsJSON)),
     ])
