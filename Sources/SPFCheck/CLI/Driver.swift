@@ -73,6 +73,7 @@ public enum Driver {
         }
       }
       out += statsLine(result.stats)
+      out += coverageText(result.coverage, listing: !c.quiet)
       if result.stats.retryLimitHits > 0 {
         out += "bounded: \(result.stats.retryLimitHits) terminal states stopped at the retry limit (\(model.options.retryLimit))\n"
       }
@@ -87,6 +88,19 @@ public enum Driver {
     } catch {
       return failure(error)
     }
+  }
+
+  /// The coverage summary, and the unreached ops one per line.
+  static func coverageText(_ coverage: Coverage, listing: Bool) -> String {
+    let reached = coverage.total - coverage.unreached.count
+    var out = "coverage: \(reached) of \(coverage.total) ops reached"
+    if coverage.unreached.isEmpty { return out + "\n" }
+    out += "; unreached:\n"
+    guard listing else { return out.replacingOccurrences(of: "; unreached:\n", with: " (list without --quiet)\n") }
+    for site in coverage.unreached {
+      out += "  \(site.file): \(site.path) \(site.op)\(site.summary.isEmpty ? "" : " " + site.summary)\n"
+    }
+    return out
   }
 
   static func statsLine(_ s: Statistics) -> String {

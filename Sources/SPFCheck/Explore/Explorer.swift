@@ -70,6 +70,36 @@ struct ExploreResult: Sendable {
   var verdict: Verdict
   var findings: [Finding]
   var stats: Statistics
+  /// Which ops some explored interleaving attempted.
+  var coverage: Coverage
+}
+
+/// Ops of the model's source that no explored interleaving reached, like SPIN's
+/// "unreached in proctype": an unreached op usually means a model bug.
+struct Coverage: Sendable {
+  /// Distinct source ops the threads run (an op inlined several times counts once).
+  var total: Int
+  /// Source ops never attempted by any thread, in file and program order.
+  var unreached: [SourceSite]
+
+  /// Folds per-thread reached flags into source ops.
+  init(model: CompiledModel, reached: [[Bool]]) {
+    var order: [String] = []
+    var sites: [String: SourceSite] = [:]
+    var hit: Set<String> = []
+    for (t, thread) in model.threads.enumerated() {
+      for (pc, site) in thread.sites.enumerated() {
+        let key = site.file + "\u{0}" + site.path
+        if sites[key] == nil {
+          sites[key] = site
+          order.append(key)
+        }
+        if reached[t][pc] { hit.insert(key) }
+      }
+    }
+    total = order.count
+    unreached = order.filter { !hit.contains($0) }.map { sites[$0]! }
+  }
 }
 
 /// Explores every interleaving of a model's threads (and RCU grace periods, and
@@ -97,6 +127,7 @@ struct Explorer {
     var stats = Statistics()
     var findings: [Finding] = []
     var incomplete: String?
+    var reached = model.threads.map { [Bool](repeating: false, count: $0.code.count) }
 
     func schedule(to i: Int) -> [Choice] {
       var path: [Choice] = []
@@ -139,6 +170,7 @@ struct Explorer {
       }
       for (next, choice, result) in try executor.successors(of: s) {
         stats.transitions += 1
+        if choice.thread != Choice.gracePeriod { reached[choice.thread][Int(s.threads[choice.thread].pc)] = true }
         if let v = result.violation {
           record(v, schedule(to: cursor) + [choice], .step)
           continue
@@ -172,7 +204,8 @@ struct Explorer {
       verdict = .verified
     }
     findings.sort { ($0.violation.invariant, $0.schedule.count) < ($1.violation.invariant, $1.schedule.count) }
-    return ExploreResult(verdict: verdict, findings: findings, stats: stats)
+    return ExploreResult(
+      verdict: verdict, findings: findings, stats: stats, coverage: Coverage(model: model, reached: reached))
   }
 
   /// Peak resident set size of this process (`VmHWM` in /proc/self/status), 0 when unknown.
