@@ -45,4 +45,26 @@ import Testing
     #expect(run.stdout.contains("coverage: "))
     #expect(run.stdout.contains("programs.map-pte[25] return"), "the OOM path is unreached without allocation failures")
   }
+
+  /// --coverage json prints one parseable, timing-free JSON document.
+  @Test func coverageJSONIsOneDocument() throws {
+    let run = try Run.spfcheck(["explore", "models/vma-lock-vs-munmap.json", "--no-write", "--coverage", "json"])
+    #expect(run.status == 0, "\(run)")
+    let json = try JSONParser.parse(run.stdout)
+    #expect(json["verdict"] == .string("verified"))
+    #expect(json["coverage"]?["total"] == .int(70))
+    guard case .array(let unreached)? = json["coverage"]?["unreached"] else {
+      Issue.record("no unreached list")
+      return
+    }
+    #expect(unreached.contains { $0["path"] == .string("programs.map-pte[25]") })
+    let again = try Run.spfcheck(["explore", "models/vma-lock-vs-munmap.json", "--no-write", "--coverage=json"])
+    #expect(again.stdout == run.stdout)
+  }
+
+  @Test func unknownCoverageFormatIsAUsageError() {
+    #expect(throws: UsageError.self) {
+      _ = try CommandLineOptions.parse(["explore", "m.json", "--coverage", "xml"])
+    }
+  }
 }

@@ -41,6 +41,8 @@ public struct ExploreCommand: Equatable, Sendable {
   public var timeout: Double?
   public var quiet = false
   public var write = true
+  /// `--coverage json`: stdout is one JSON document with the verdict, figures and coverage.
+  public var coverageJSON = false
 }
 
 public struct ReplayCommand: Equatable, Sendable {
@@ -60,7 +62,7 @@ public struct CheckCommand: Equatable, Sendable {
 public enum CommandLineOptions {
   public static let usage = """
     usage: spfcheck explore MODEL.json [--out DIR] [--all] [--max-states N] [--max-depth N]
-                                       [--timeout SECONDS] [--no-write] [--quiet]
+                                       [--timeout SECONDS] [--no-write] [--quiet] [--coverage text|json]
            spfcheck replay TRACE.json [--model MODEL.json] [--quiet]
            spfcheck check PATH... [--counterexamples DIR] [--junit FILE] [--format text|json]
            spfcheck --help | --version
@@ -78,13 +80,17 @@ public enum CommandLineOptions {
     case "explore":
       var options: [String: String] = [:]
       var flags: Set<String> = []
-      let positional = try split(&rest, valued: ["--out", "--max-states", "--max-depth", "--timeout"],
+      let positional = try split(&rest, valued: ["--out", "--max-states", "--max-depth", "--timeout", "--coverage"],
                                  flags: ["--all", "--quiet", "--no-write"], into: &options, &flags)
       guard positional.count == 1 else { throw UsageError(message: "explore takes exactly one model file, got \(positional.count)") }
       var c = ExploreCommand(model: positional[0])
       if let o = options["--out"] {
         guard !o.isEmpty else { throw UsageError(message: "--out needs a folder") }
         c.out = o
+      }
+      if let f = options["--coverage"] {
+        guard f == "text" || f == "json" else { throw UsageError(message: "--coverage takes text or json, got \"\(f)\"") }
+        c.coverageJSON = f == "json"
       }
       c.all = flags.contains("--all")
       c.quiet = flags.contains("--quiet")

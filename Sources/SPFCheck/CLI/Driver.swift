@@ -78,13 +78,14 @@ public enum Driver {
         out += "bounded: \(result.stats.retryLimitHits) terminal states stopped at the retry limit (\(model.options.retryLimit))\n"
       }
       let timing = timingLine(result.stats)
+      if c.coverageJSON { out = coverageJSON(model: model, result: result) }
       let status: ExitStatus
       switch result.verdict {
       case .verified: status = .ok
       case .violation: status = .violation
       case .incomplete: status = .incomplete
       }
-      return RunResult(status: status, stdout: out + timing)
+      return RunResult(status: status, stdout: c.coverageJSON ? out : out + timing)
     } catch {
       return failure(error)
     }
@@ -101,6 +102,25 @@ public enum Driver {
       out += "  \(site.file): \(site.path) \(site.op)\(site.summary.isEmpty ? "" : " " + site.summary)\n"
     }
     return out
+  }
+
+  /// The `--coverage json` document (deterministic: no timings).
+  static func coverageJSON(model: CompiledModel, result: ExploreResult) -> String {
+    let unreached: [JSON] = result.coverage.unreached.map { site in
+      .object([("file", .string(site.file)), ("path", .string(site.path)), ("op", .string(site.op)), ("args", .string(site.summary))])
+    }
+    return JSON.object([
+      ("model", .string(model.name)),
+      ("verdict", .string(result.verdict.name)),
+      ("violations", .array(Array(Set(result.findings.map(\.violation.invariant.rawValue))).sorted().map { .string($0) })),
+      ("states", .int(result.stats.states)),
+      ("transitions", .int(result.stats.transitions)),
+      ("coverage", .object([
+        ("total", .int(result.coverage.total)),
+        ("reached", .int(result.coverage.total - result.coverage.unreached.count)),
+        ("unreached", .array(unreached)),
+      ])),
+    ]).serialized() + "\n"
   }
 
   static func statsLine(_ s: Statistics) -> String {
