@@ -67,4 +67,16 @@ import Testing
       _ = try CommandLineOptions.parse(["explore", "m.json", "--coverage", "xml"])
     }
   }
+
+  /// Progress: silent when stderr is not a terminal; --progress json ends with the final figures.
+  @Test func progressIsSilentOffTerminalAndJSONOnRequest() throws {
+    let plain = try Run.spfcheck(["explore", "models/vma-lock-vs-munmap.json", "--no-write"])
+    #expect(plain.stderr.isEmpty, "\(plain)")
+    let json = try Run.spfcheck(["explore", "models/vma-lock-vs-munmap.json", "--no-write", "--progress", "json"])
+    #expect(json.status == 0, "\(json)")
+    let last = try #require(json.stderr.split(separator: "\n").last)
+    let figures = try JSONParser.parse(String(last))
+    #expect(figures["states"] == .int(701))
+    #expect(figures["queue"] == .int(0))
+  }
 }

@@ -43,6 +43,8 @@ public struct ExploreCommand: Equatable, Sendable {
   public var write = true
   /// `--coverage json`: stdout is one JSON document with the verdict, figures and coverage.
   public var coverageJSON = false
+  /// `--progress json`: JSON lines on stderr while exploring, whether or not stderr is a terminal.
+  public var progressJSON = false
 }
 
 public struct ReplayCommand: Equatable, Sendable {
@@ -63,6 +65,7 @@ public enum CommandLineOptions {
   public static let usage = """
     usage: spfcheck explore MODEL.json [--out DIR] [--all] [--max-states N] [--max-depth N]
                                        [--timeout SECONDS] [--no-write] [--quiet] [--coverage text|json]
+                                       [--progress json]
            spfcheck replay TRACE.json [--model MODEL.json] [--quiet]
            spfcheck check PATH... [--counterexamples DIR] [--junit FILE] [--format text|json]
            spfcheck --help | --version
@@ -80,7 +83,7 @@ public enum CommandLineOptions {
     case "explore":
       var options: [String: String] = [:]
       var flags: Set<String> = []
-      let positional = try split(&rest, valued: ["--out", "--max-states", "--max-depth", "--timeout", "--coverage"],
+      let positional = try split(&rest, valued: ["--out", "--max-states", "--max-depth", "--timeout", "--coverage", "--progress"],
                                  flags: ["--all", "--quiet", "--no-write"], into: &options, &flags)
       guard positional.count == 1 else { throw UsageError(message: "explore takes exactly one model file, got \(positional.count)") }
       var c = ExploreCommand(model: positional[0])
@@ -91,6 +94,10 @@ public enum CommandLineOptions {
       if let f = options["--coverage"] {
         guard f == "text" || f == "json" else { throw UsageError(message: "--coverage takes text or json, got \"\(f)\"") }
         c.coverageJSON = f == "json"
+      }
+      if let f = options["--progress"] {
+        guard f == "json" else { throw UsageError(message: "--progress takes json, got \"\(f)\"") }
+        c.progressJSON = true
       }
       c.all = flags.contains("--all")
       c.quiet = flags.contains("--quiet")

@@ -51,7 +51,13 @@ public enum Driver {
       options.maxDepth = c.maxDepth
       options.timeout = c.timeout
       options.all = c.all
+      options.progress = progressReporter(c)
       let result = try Explorer(model: model, options: options).run()
+      if c.progressJSON {
+        options.progress?(result.stats, 0)  // the final figures, always one line
+      } else if options.progress != nil {
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))  // clear the status line
+      }
       var out = "model: \(model.name) (\(ModelLoader.relativePath(model.file)))\n"
       out += "verdict: \(result.verdict.name)"
       if case .incomplete(let reason) = result.verdict { out += " (\(reason); no violation found so far)" }
@@ -102,6 +108,27 @@ public enum Driver {
       out += "  \(site.file): \(site.path) \(site.op)\(site.summary.isEmpty ? "" : " " + site.summary)\n"
     }
     return out
+  }
+
+  /// The progress callback: a refreshed status line when stderr is a terminal (and not
+  /// `--quiet`), JSON lines with `--progress json`, nothing otherwise.
+  static func progressReporter(_ c: ExploreCommand) -> (@Sendable (Statistics, Int) -> Void)? {
+    if c.progressJSON {
+      return { stats, queue in
+        let line = JSON.object([
+          ("states", .int(stats.states)), ("transitions", .int(stats.transitions)), ("queue", .int(queue)),
+          ("maxDepth", .int(stats.maxDepth)), ("seconds", .double((stats.seconds * 100).rounded() / 100)),
+          ("statesPerSecond", .int(Int(stats.statesPerSecond))), ("peakMemoryBytes", .int(stats.peakMemoryBytes)),
+        ]).serialized().replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "  ", with: "")
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+      }
+    }
+    guard !c.quiet, isatty(2) != 0 else { return nil }
+    return { stats, queue in
+      let mib = Double(stats.peakMemoryBytes) / 1_048_576
+      let line = "\r\u{1B}[Kstates \(stats.states)  \(Int(stats.statesPerSecond))/s  queue \(queue)  depth \(stats.maxDepth)  \(String(format: "%.0f", mib)) MiB  \(String(format: "%.1f", stats.seconds))s"
+      FileHandle.standardError.write(Data(line.utf8))
+    }
   }
 
   /// The `--coverage json` document (deterministic: no timings).

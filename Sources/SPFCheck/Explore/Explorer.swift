@@ -34,6 +34,8 @@ public struct ExploreOptions: Sendable {
   public var timeout: Double?
   /// Keep every distinct violation (kind and message), not only the first of each kind.
   public var all = false
+  /// Called about four times a second with the figures so far (and the queue length).
+  public var progress: (@Sendable (Statistics, Int) -> Void)?
   public init() {}
 }
 
@@ -119,6 +121,7 @@ struct Explorer {
   func run() throws(ModelError) -> ExploreResult {
     let executor = Executor(model: model)
     let start = Date()
+    var lastReport = start
     var states: [State] = [model.initial]
     var parent: [Int32] = [-1]
     var via: [Choice] = [Choice(thread: 0, branch: 0)]
@@ -187,9 +190,20 @@ struct Explorer {
           break search
         }
       }
-      if let timeout = options.timeout, cursor & 1023 == 0, Date().timeIntervalSince(start) > timeout {
-        incomplete = "time bound \(timeout)s reached"
-        break search
+      if cursor & 1023 == 0 {
+        let now = Date()
+        if let timeout = options.timeout, now.timeIntervalSince(start) > timeout {
+          incomplete = "time bound \(timeout)s reached"
+          break search
+        }
+        if let report = options.progress, now.timeIntervalSince(lastReport) >= 0.25 {
+          lastReport = now
+          var snapshot = stats
+          snapshot.states = states.count
+          snapshot.seconds = now.timeIntervalSince(start)
+          snapshot.peakMemoryBytes = Self.peakMemoryBytes()
+          report(snapshot, states.count - cursor)
+        }
       }
     }
     stats.states = states.count
