@@ -165,3 +165,23 @@ import Testing
     #expect(replay.violations.map(\.invariant) == [.assertion])
   }
 }
+
+/// Explanations name the objects and the steps of the causal slice.
+@Suite struct ExplanationTests {
+  @Test func leakExplanationNamesTheTablesAndTheFreePgtablesStep() throws {
+    let model = try ModelLoader.load(path: RepoPaths.absolute("models/rcu-walk-vs-munmap.json"))
+    let result = try Explorer(model: model, options: ExploreOptions()).run()
+    let finding = try #require(result.findings.first { $0.violation.invariant == .pageTableLeak })
+    let text = Explanation.text(try Driver.counterexample(for: finding, model: model))
+    #expect(text.contains("table#1"))
+    #expect(text.contains("table#2"))
+    #expect(text.contains("U free_pgtables"))
+    #expect(text.contains("F pt_install"))
+  }
+
+  @Test func objectNamesMatchWholeNumbers() {
+    #expect(Explanation.mentions("frees table#1", "table#1"))
+    #expect(!Explanation.mentions("frees table#12", "table#1"))
+    #expect(Explanation.mentions("table#12 and table#1;", "table#1"))
+  }
+}

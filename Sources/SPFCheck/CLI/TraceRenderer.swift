@@ -18,6 +18,7 @@ enum TraceRenderer {
     case .deadlock: out += "\(indent)deadlock: \(cx.message)\n"
     case .step: out += "\(indent)violation \(cx.invariant.rawValue): \(cx.message)\n"
     }
+    out += "\(indent)explanation: \(Explanation.text(cx))\n"
     return out
   }
 }

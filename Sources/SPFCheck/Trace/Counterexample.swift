@@ -53,6 +53,7 @@ struct Counterexample: Sendable {
       ("violation", .object(violation)),
       ("length", .int(schedule.count)),
       ("contextSwitches", .int(contextSwitches)),
+      ("explanation", .string(Explanation.text(self))),
       ("preemptions", .int(preemptions)),
       ("schedule", .array(scheduleJSON)),
       ("steps", .array(stepsJSON)),
