@@ -48,9 +48,14 @@ public struct ExploreCommand: Equatable, Sendable {
 }
 
 public struct ReplayCommand: Equatable, Sendable {
+  /// How `replay` renders the counterexample.
+  public enum Format: String, Equatable, Sendable {
+    case text, json, mermaid
+  }
   public var trace: String
   public var model: String?
   public var quiet = false
+  public var format = Format.text
 }
 
 public struct CheckCommand: Equatable, Sendable {
@@ -66,7 +71,7 @@ public enum CommandLineOptions {
     usage: spfcheck explore MODEL.json [--out DIR] [--all] [--max-states N] [--max-depth N]
                                        [--timeout SECONDS] [--no-write] [--quiet] [--coverage text|json]
                                        [--progress json]
-           spfcheck replay TRACE.json [--model MODEL.json] [--quiet]
+           spfcheck replay TRACE.json [--model MODEL.json] [--quiet] [--format text|json|mermaid]
            spfcheck check PATH... [--counterexamples DIR] [--junit FILE] [--format text|json]
            spfcheck --help | --version
 
@@ -112,9 +117,16 @@ public enum CommandLineOptions {
     case "replay":
       var options: [String: String] = [:]
       var flags: Set<String> = []
-      let positional = try split(&rest, valued: ["--model"], flags: ["--quiet"], into: &options, &flags)
+      let positional = try split(&rest, valued: ["--model", "--format"], flags: ["--quiet"], into: &options, &flags)
       guard positional.count == 1 else { throw UsageError(message: "replay takes exactly one counterexample file, got \(positional.count)") }
-      return .replay(ReplayCommand(trace: positional[0], model: options["--model"], quiet: flags.contains("--quiet")))
+      var c = ReplayCommand(trace: positional[0], model: options["--model"], quiet: flags.contains("--quiet"))
+      if let f = options["--format"] {
+        guard let format = ReplayCommand.Format(rawValue: f) else {
+          throw UsageError(message: "--format takes text, json or mermaid, got \"\(f)\"")
+        }
+        c.format = format
+      }
+      return .replay(c)
     case "check":
       var options: [String: String] = [:]
       var flags: Set<String> = []

@@ -193,6 +193,14 @@ public enum Driver {
       shown.steps = replay.steps
       shown.message = v.message
       shown.site = replay.site ?? .step
+      shown.objects = v.objects
+      shown.thread = v.thread.map { model.threads[$0].name }
+      shown.preemptions = try MinimalSchedule.preemptions(of: cx.schedule, model: model)
+      switch c.format {
+      case .json: return RunResult(status: .ok, stdout: shown.json(model: model).serialized() + "\n")
+      case .mermaid: return RunResult(status: .ok, stdout: TraceRenderer.mermaid(shown))
+      case .text: break
+      }
       var out = "replaying \(c.trace) against \(ModelLoader.relativePath(model.file)) (model unchanged)\n"
       if !c.quiet { out += TraceRenderer.text(shown, indent: "") }
       let preemptions = try MinimalSchedule.preemptions(of: cx.schedule, model: model)

@@ -21,4 +21,29 @@ enum TraceRenderer {
     out += "\(indent)explanation: \(Explanation.text(cx))\n"
     return out
   }
+
+  /// A Mermaid `sequenceDiagram`: one participant per actor, one note per step, the
+  /// violation as a note across every participant. Renders in GitHub and GitLab markdown.
+  static func mermaid(_ cx: Counterexample) -> String {
+    var actors: [String] = []
+    for step in cx.steps where !actors.contains(step.thread) { actors.append(step.thread) }
+    func esc(_ s: String) -> String {
+      s.replacingOccurrences(of: "#", with: "#35;").replacingOccurrences(of: ";", with: "#59;")
+        .replacingOccurrences(of: "#35#59;", with: "#35;")
+        .replacingOccurrences(of: "<", with: "#lt;").replacingOccurrences(of: ">", with: "#gt;")
+    }
+    func id(_ actor: String) -> String { "a" + String(actors.firstIndex(of: actor)!) }
+    var out = "sequenceDiagram\n"
+    for actor in actors {
+      out += "  participant \(id(actor)) as \(actor == "rcu" ? "RCU grace period" : esc(actor))\n"
+    }
+    for step in cx.steps {
+      var op = step.op
+      if !step.summary.isEmpty { op += " " + step.summary }
+      out += "  Note over \(id(step.thread)): \(step.index) \(esc(op))<br/>\(esc(step.effect))\n"
+    }
+    let span = actors.count > 1 ? "\(id(actors.first!)),\(id(actors.last!))" : id(actors.first ?? "")
+    if !actors.isEmpty { out += "  Note over \(span): \(esc(cx.invariant.rawValue)): \(esc(cx.message))\n" }
+    return out
+  }
 }
