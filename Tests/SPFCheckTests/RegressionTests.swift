@@ -159,7 +159,7 @@ import Testing
       }
       """)
     let found = try #require(try MinimalSchedule(model: model).search(for: .assertion))
-    #expect(try MinimalSchedule.preemptions(of: found.schedule, model: model) == 1)
+    #expect(try Replayer(model: model, file: "memory").run(found.schedule).preemptions == 1)
     #expect(found.schedule.map(\.thread) == [0, 1, 1])
     let replay = try Replayer(model: model, file: "memory").run(found.schedule)
     #expect(replay.violations.map(\.invariant) == [.assertion])
@@ -183,5 +183,22 @@ import Testing
     #expect(Explanation.mentions("frees table#1", "table#1"))
     #expect(!Explanation.mentions("frees table#12", "table#1"))
     #expect(Explanation.mentions("table#12 and table#1;", "table#1"))
+  }
+}
+
+/// Minimisation changes what is written: the leak race's breadth-first schedule preempts
+/// twice (munmap is cut off before it ends), the written one once (fault / munmap / fault).
+@Suite struct MinimisationEffectTests {
+  @Test func leakRaceLosesAPreemption() throws {
+    let model = try ModelLoader.load(path: RepoPaths.absolute("models/rcu-walk-vs-munmap.json"))
+    let result = try Explorer(model: model, options: ExploreOptions()).run()
+    let finding = try #require(result.findings.first { $0.violation.invariant == .pageTableLeak })
+    let bfs = try Replayer(model: model, file: "memory").run(finding.schedule)
+    let written = try Driver.counterexample(for: finding, model: model)
+    #expect(bfs.preemptions == 2)
+    #expect(written.preemptions == 1)
+    let unminimised = try Driver.counterexample(for: finding, model: model, minimize: false)
+    #expect(unminimised.schedule == finding.schedule)
+    #expect(unminimised.preemptions == 2)
   }
 }

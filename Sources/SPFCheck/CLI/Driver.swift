@@ -173,29 +173,21 @@ public enum Driver {
       throw InternalError(message: "the counterexample for \(finding.violation.invariant.rawValue) does not replay")
     }
     return Counterexample(
-      modelName: model.name, modelFile: ModelLoader.relativePath(model.file), modelHash: model.contentHash,
-      invariant: v.invariant, message: v.message, thread: v.thread.map { model.threads[$0].name },
-      site: replay.site ?? finding.site, objects: v.objects, schedule: finding.schedule, steps: replay.steps,
-      preemptions: try MinimalSchedule.preemptions(of: finding.schedule, model: model))
+      model: model, modelFile: ModelLoader.relativePath(model.file), schedule: finding.schedule, replay: replay, violation: v)
   }
 
   // MARK: replay
 
   static func replay(_ c: ReplayCommand) -> RunResult {
     do {
-      let (cx, model) = try loadTrace(c.trace, modelOverride: c.model)
-      let replay = try Replayer(model: model, file: c.trace).run(cx.schedule)
-      guard let v = replay.violations.first(where: { $0.invariant == cx.invariant }) else {
+      let trace = try loadTrace(c.trace, modelOverride: c.model)
+      let model = trace.model
+      let replay = try Replayer(model: model, file: c.trace).run(trace.schedule)
+      guard let v = replay.violations.first(where: { $0.invariant == trace.invariant }) else {
         let got = replay.violations.map(\.invariant.rawValue).joined(separator: ", ")
-        throw TraceError.diverged(file: c.trace, message: "expected \(cx.invariant.rawValue), got \(got.isEmpty ? "no violation" : got)")
+        throw TraceError.diverged(file: c.trace, message: "expected \(trace.invariant.rawValue), got \(got.isEmpty ? "no violation" : got)")
       }
-      var shown = cx
-      shown.steps = replay.steps
-      shown.message = v.message
-      shown.site = replay.site ?? .step
-      shown.objects = v.objects
-      shown.thread = v.thread.map { model.threads[$0].name }
-      shown.preemptions = try MinimalSchedule.preemptions(of: cx.schedule, model: model)
+      let shown = Counterexample(model: model, modelFile: trace.modelFile, schedule: trace.schedule, replay: replay, violation: v)
       switch c.format {
       case .json: return RunResult(status: .ok, stdout: shown.json(model: model).serialized() + "\n")
       case .mermaid: return RunResult(status: .ok, stdout: TraceRenderer.mermaid(shown))
@@ -203,16 +195,24 @@ public enum Driver {
       }
       var out = "replaying \(c.trace) against \(ModelLoader.relativePath(model.file)) (model unchanged)\n"
       if !c.quiet { out += TraceRenderer.text(shown, indent: "") }
-      let preemptions = try MinimalSchedule.preemptions(of: cx.schedule, model: model)
-      out += "reproduced: \(v.invariant.rawValue) after \(cx.schedule.count) steps (\(preemptions) preemptions, \(shown.contextSwitches) context switches)\n"
+      out += "reproduced: \(v.invariant.rawValue) after \(shown.schedule.count) steps (\(shown.preemptions) preemptions, \(shown.contextSwitches) context switches)\n"
       return RunResult(status: .ok, stdout: out)
     } catch {
       return failure(error)
     }
   }
 
+  /// A counterexample file as replay needs it: the model (checked unchanged), the schedule
+  /// with thread names resolved, the recorded invariant and model path.
+  struct LoadedTrace {
+    var model: CompiledModel
+    var modelFile: String
+    var invariant: Invariant
+    var schedule: [Choice]
+  }
+
   /// Reads a counterexample and its model, and checks the model is unchanged.
-  static func loadTrace(_ path: String, modelOverride: String?) throws -> (Counterexample, CompiledModel) {
+  static func loadTrace(_ path: String, modelOverride: String?) throws -> LoadedTrace {
     let bytes: [UInt8]
     do { bytes = try FileIO.read(path) } catch { throw TraceError.unreadable(file: path) }
     let json: JSON
@@ -233,10 +233,7 @@ public enum Driver {
         throw TraceError.invalid(file: path, path: "schedule[\(i)].thread", message: "no thread \"\(entry.thread)\" in the model")
       }
     }
-    let cx = Counterexample(
-      modelName: decoded.name, modelFile: decoded.file, modelHash: decoded.hash, invariant: decoded.invariant,
-      message: "", thread: nil, site: .step, objects: [], schedule: schedule, steps: [], preemptions: 0)
-    return (cx, model)
+    return LoadedTrace(model: model, modelFile: decoded.file, invariant: decoded.invariant, schedule: schedule)
   }
 }
 

@@ -163,15 +163,17 @@ struct Explorer {
         for v in executor.quiescenceViolations(s) { record(v, schedule(to: cursor), .quiescence) }
         continue
       }
-      if let v = executor.deadlock(s) {
-        record(v, schedule(to: cursor), .deadlock)
+      let successors = try executor.successors(of: s)
+      if successors.isEmpty {
+        // Not every thread ended and nothing can step: describe the deadlock (rare path).
+        if let v = executor.deadlock(s) { record(v, schedule(to: cursor), .deadlock) }
         continue
       }
       if let limit = options.maxDepth, d >= limit {
         incomplete = "depth bound \(limit) reached"
         continue
       }
-      for (next, choice, result) in try executor.successors(of: s) {
+      for (next, choice, result) in successors {
         stats.transitions += 1
         if choice.thread != Choice.gracePeriod { reached[choice.thread][Int(s.threads[choice.thread].pc)] = true }
         if let v = result.violation {

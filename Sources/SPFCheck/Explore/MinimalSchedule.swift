@@ -61,13 +61,16 @@ struct MinimalSchedule {
         }
         continue
       }
-      if let v = executor.deadlock(s) {
-        if invariant == .deadlock { return Finding(violation: v, schedule: schedule(to: n), site: .deadlock) }
+      let successors = try executor.successors(of: s)
+      if successors.isEmpty {
+        if invariant == .deadlock, let v = executor.deadlock(s) {
+          return Finding(violation: v, schedule: schedule(to: n), site: .deadlock)
+        }
         continue
       }
       let last = Int(keys[n].last)
       let lastEnabled = last >= 0 && executor.isEnabled(s, last)
-      for (next, choice, result) in try executor.successors(of: s) {
+      for (next, choice, result) in successors {
         let isThread = choice.thread != Choice.gracePeriod
         let preempts = isThread && lastEnabled && choice.thread != last
         let cost = (entry.preemptions + (preempts ? 1 : 0), entry.steps + 1)
@@ -102,25 +105,6 @@ struct MinimalSchedule {
       }
     }
     return nil
-  }
-
-  /// Preemptions along `schedule` (the measure ``search(for:)`` minimises first).
-  static func preemptions(of schedule: [Choice], model: CompiledModel) throws(ModelError) -> Int {
-    let executor = Executor(model: model)
-    var s = model.initial
-    var last = -1
-    var count = 0
-    for choice in schedule {
-      let isThread = choice.thread != Choice.gracePeriod
-      if isThread && last >= 0 && choice.thread != last && executor.isEnabled(s, last) { count += 1 }
-      if choice.thread == Choice.gracePeriod {
-        _ = executor.gracePeriod(&s)
-      } else {
-        _ = try executor.step(&s, thread: choice.thread, branch: choice.branch)
-        last = choice.thread
-      }
-    }
-    return count
   }
 }
 

@@ -66,7 +66,7 @@ struct Executor {
     let code = model.threads[t].code
     let instr = code[Int(th.pc)]
     // A may-sleep op attempted in atomic context is always taken: the step reports sleep-in-atomic.
-    if instr.maySleep(gfpOf: instr) && th.isAtomic { return true }
+    if instr.maySleep && th.isAtomic { return true }
     switch instr {
     case .mmapReadLock:
       if th.mmap != .none { return true }  // recursive: the step reports lock-misuse
@@ -157,7 +157,7 @@ struct Executor {
       if s.rcuReaders(of: cb.ref) == 0 {
         s.setLife(cb.ref, .freed)
         s.mm.freePages += 1
-        freed.append(s.name(of: cb.ref))
+        if narrate { freed.append(s.name(of: cb.ref)) }
       } else {
         remaining.append(cb)
       }
@@ -169,7 +169,7 @@ struct Executor {
 
 extension Instr {
   /// True when the op may sleep (`might_sleep()` in the kernel function it mirrors).
-  func maySleep(gfpOf instr: Instr) -> Bool {
+  var maySleep: Bool {
     switch self {
     case .mmapReadLock, .mmapWriteLock, .vmaStartWrite, .synchronizeRcu, .filemapRead, .vmaWaitUnused,
       .mightSleep, .vmaMarkDetached:

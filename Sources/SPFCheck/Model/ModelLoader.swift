@@ -26,13 +26,12 @@ public enum ModelLoader {
     let root = try parse(bytes: bytes, file: file)
     _ = try root.members(allowed: modelKeys, what: "a model")
     var programs: [String: (node: JSONNode, file: String)] = [:]
-    var programOrder: [String] = []
     var visited: [String] = [file]
     if let inc = root.child("include") {
-      try collectIncludes(inc, from: file, programs: &programs, order: &programOrder, visited: &visited)
+      try collectIncludes(inc, from: file, programs: &programs, visited: &visited)
     }
     if let progs = root.child("programs") {
-      try collectPrograms(progs, programs: &programs, order: &programOrder)
+      try collectPrograms(progs, programs: &programs)
     }
     var builder = ModelBuilder(root: root, file: file, programs: programs)
     return try builder.build(modelBytes: bytes)
@@ -54,7 +53,7 @@ public enum ModelLoader {
 
   private static func collectIncludes(
     _ node: JSONNode, from file: String, programs: inout [String: (node: JSONNode, file: String)],
-    order: inout [String], visited: inout [String]
+    visited: inout [String]
   ) throws(ModelError) {
     for item in try node.elements("a list of file paths") {
       let relative = try item.string("a file path")
@@ -70,16 +69,16 @@ public enum ModelLoader {
       let root = try parse(bytes: bytes, file: shown)
       _ = try root.members(allowed: protocolKeys, what: "a protocol file")
       if let inc = root.child("include") {
-        try collectIncludes(inc, from: shown, programs: &programs, order: &order, visited: &visited)
+        try collectIncludes(inc, from: shown, programs: &programs, visited: &visited)
       }
       if let progs = root.child("programs") {
-        try collectPrograms(progs, programs: &programs, order: &order)
+        try collectPrograms(progs, programs: &programs)
       }
     }
   }
 
   private static func collectPrograms(
-    _ node: JSONNode, programs: inout [String: (node: JSONNode, file: String)], order: inout [String]
+    _ node: JSONNode, programs: inout [String: (node: JSONNode, file: String)]
   ) throws(ModelError) {
     guard case .object(let members) = node.json else { throw node.error("expected programs (an object of op lists)") }
     for m in members {
@@ -89,7 +88,6 @@ public enum ModelLoader {
         throw child.error("program \"\(m.key)\" is already defined in \(existing.file)")
       }
       programs[m.key] = (child, node.file)
-      order.append(m.key)
     }
   }
 

@@ -101,11 +101,7 @@ extension ThreadCompiler {
     if case .null = n.json, [.vma, .obj, .ref, .any].contains(kind) { return .const(.none) }
     switch kind {
     case .addr, .bound:
-      let v = try n.int("an address (an integer or {\"reg\": name})")
-      let limit = kind == .addr ? builder.layout.size - 1 : builder.layout.size
-      guard (0...limit).contains(v) else {
-        throw n.error("address \(v) is outside the layout (addresses are 0..<\(builder.layout.size))")
-      }
+      let v = try builder.address(n, what: "an address (an integer or {\"reg\": name})", allowEnd: kind == .bound)
       return .const(Value(.int(v)))
     case .int:
       return .const(Value(.int(try n.int("an integer or {\"reg\": name}"))))

@@ -96,3 +96,13 @@ struct Counterexample: Sendable {
     return (name, file, hash, invariant, out)
   }
 }
+
+extension Counterexample {
+  /// The counterexample for `violation`, observed when `replay` ran `schedule` against `model`.
+  init(model: CompiledModel, modelFile: String, schedule: [Choice], replay: ReplayOutcome, violation v: Violation) {
+    self.init(
+      modelName: model.name, modelFile: modelFile, modelHash: model.contentHash, invariant: v.invariant,
+      message: v.message, thread: v.thread.map { model.threads[$0].name }, site: replay.site ?? .step,
+      objects: v.objects, schedule: schedule, steps: replay.steps, preemptions: replay.preemptions)
+  }
+}

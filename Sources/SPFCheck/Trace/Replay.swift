@@ -17,6 +17,9 @@ struct ReplayOutcome: Sendable {
   /// Violations observed: by the last step, or at the final state (deadlock, quiescence).
   var violations: [Violation]
   var site: FindingSite?
+  /// Switches from a thread to another thread while the first could still step (CHESS's
+  /// preemptions; forced switches and the grace period do not count).
+  var preemptions = 0
 }
 
 /// Re-executes a schedule against a model, checking that every step is enabled,
@@ -35,6 +38,8 @@ struct Replayer {
     let executor = Executor(model: model, narrate: true)
     var s = model.initial
     var steps: [ReplayStep] = []
+    var last = -1
+    var preemptions = 0
     for (i, choice) in schedule.enumerated() {
       let n = i + 1
       if choice.thread == Choice.gracePeriod {
@@ -53,6 +58,8 @@ struct Replayer {
         let status = s.threads[choice.thread].outcome == .running ? "is blocked" : "has ended"
         throw TraceError.notEnabled(file: file, step: n, message: "thread \(name) \(status) and cannot step")
       }
+      if last >= 0 && choice.thread != last && executor.isEnabled(s, last) { preemptions += 1 }
+      last = choice.thread
       let pc = Int(s.threads[choice.thread].pc)
       let site = model.threads[choice.thread].sites[pc]
       let resuming = s.threads[choice.thread].wait != .none
@@ -68,16 +75,16 @@ struct Replayer {
         guard n == schedule.count else {
           throw TraceError.diverged(file: file, message: "step \(n) already violates \(v.invariant.rawValue): \(v.message)")
         }
-        return ReplayOutcome(steps: steps, violations: [v], site: .step)
+        return ReplayOutcome(steps: steps, violations: [v], site: .step, preemptions: preemptions)
       }
       s = next
     }
     if s.allEnded {
-      return ReplayOutcome(steps: steps, violations: executor.quiescenceViolations(s), site: .quiescence)
+      return ReplayOutcome(steps: steps, violations: executor.quiescenceViolations(s), site: .quiescence, preemptions: preemptions)
     }
     if let v = executor.deadlock(s) {
-      return ReplayOutcome(steps: steps, violations: [v], site: .deadlock)
+      return ReplayOutcome(steps: steps, violations: [v], site: .deadlock, preemptions: preemptions)
     }
-    return ReplayOutcome(steps: steps, violations: [], site: nil)
+    return ReplayOutcome(steps: steps, violations: [], site: nil, preemptions: preemptions)
   }
 }
