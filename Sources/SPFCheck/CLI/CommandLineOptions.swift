@@ -45,6 +45,14 @@ public struct ExploreCommand: Equatable, Sendable {
   public var coverageJSON = false
   /// `--progress json`: JSON lines on stderr while exploring, whether or not stderr is a terminal.
   public var progressJSON = false
+  /// `--no-por` turns the partial-order reduction off.
+  public var partialOrder = true
+  /// `--no-symmetry` turns the symmetry reduction off.
+  public var symmetry = true
+  /// `--jobs N`; nil means every core.
+  public var jobs: Int?
+  /// `--fingerprint`: hash compaction instead of exact state storage.
+  public var fingerprint = false
 }
 
 public struct ReplayCommand: Equatable, Sendable {
@@ -70,7 +78,8 @@ public enum CommandLineOptions {
   public static let usage = """
     usage: spfcheck explore MODEL.json [--out DIR] [--all] [--max-states N] [--max-depth N]
                                        [--timeout SECONDS] [--no-write] [--quiet] [--coverage text|json]
-                                       [--progress json]
+                                       [--progress json] [--no-por] [--no-symmetry] [--jobs N]
+                                       [--fingerprint]
            spfcheck replay TRACE.json [--model MODEL.json] [--quiet] [--format text|json|mermaid]
            spfcheck check PATH... [--counterexamples DIR] [--junit FILE] [--format text|json]
            spfcheck --help | --version
@@ -88,8 +97,9 @@ public enum CommandLineOptions {
     case "explore":
       var options: [String: String] = [:]
       var flags: Set<String> = []
-      let positional = try split(&rest, valued: ["--out", "--max-states", "--max-depth", "--timeout", "--coverage", "--progress"],
-                                 flags: ["--all", "--quiet", "--no-write"], into: &options, &flags)
+      let positional = try split(
+        &rest, valued: ["--out", "--max-states", "--max-depth", "--timeout", "--coverage", "--progress", "--jobs"],
+        flags: ["--all", "--quiet", "--no-write", "--no-por", "--no-symmetry", "--fingerprint"], into: &options, &flags)
       guard positional.count == 1 else { throw UsageError(message: "explore takes exactly one model file, got \(positional.count)") }
       var c = ExploreCommand(model: positional[0])
       if let o = options["--out"] {
@@ -107,6 +117,10 @@ public enum CommandLineOptions {
       c.all = flags.contains("--all")
       c.quiet = flags.contains("--quiet")
       c.write = !flags.contains("--no-write")
+      c.partialOrder = !flags.contains("--no-por")
+      c.symmetry = !flags.contains("--no-symmetry")
+      c.fingerprint = flags.contains("--fingerprint")
+      c.jobs = try options["--jobs"].map { v throws(UsageError) in try positiveInt(v, "--jobs") }
       c.maxStates = try options["--max-states"].map { v throws(UsageError) in try positiveInt(v, "--max-states") }
       c.maxDepth = try options["--max-depth"].map { v throws(UsageError) in try positiveInt(v, "--max-depth") }
       if let t = options["--timeout"] {

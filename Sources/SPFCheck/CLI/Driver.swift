@@ -52,6 +52,10 @@ public enum Driver {
       options.timeout = c.timeout
       options.all = c.all
       options.progress = progressReporter(c)
+      options.partialOrder = c.partialOrder
+      options.symmetry = c.symmetry
+      options.fingerprint = c.fingerprint
+      options.jobs = c.jobs ?? ProcessInfo.processInfo.activeProcessorCount
       let result = try Explorer(model: model, options: options).run()
       if c.progressJSON {
         options.progress?(result.stats, 0)  // the final figures, always one line
@@ -79,6 +83,7 @@ public enum Driver {
         }
       }
       out += statsLine(result.stats)
+      out += storeLine(result.stats, options)
       out += coverageText(result.coverage, listing: !c.quiet)
       if result.stats.retryLimitHits > 0 {
         out += "bounded: \(result.stats.retryLimitHits) terminal states stopped at the retry limit (\(model.options.retryLimit))\n"
@@ -119,6 +124,7 @@ public enum Driver {
           ("states", .int(stats.states)), ("transitions", .int(stats.transitions)), ("queue", .int(queue)),
           ("maxDepth", .int(stats.maxDepth)), ("seconds", .double((stats.seconds * 100).rounded() / 100)),
           ("statesPerSecond", .int(Int(stats.statesPerSecond))), ("peakMemoryBytes", .int(stats.peakMemoryBytes)),
+          ("storeBytes", .int(stats.storeBytes)), ("traceBytes", .int(stats.traceBytes)),
         ]).serialized().replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "  ", with: "")
         FileHandle.standardError.write(Data((line + "\n").utf8))
       }
@@ -154,9 +160,24 @@ public enum Driver {
     "states: \(s.states)  transitions: \(s.transitions)  max depth: \(s.maxDepth)\n"
   }
 
+  /// The reductions and store in force, and the store's size (deterministic for a model and flags).
+  static func storeLine(_ s: Statistics, _ o: ExploreOptions) -> String {
+    var parts: [String] = []
+    parts.append(o.partialOrder ? "por on" : "por off")
+    parts.append(o.symmetry ? "symmetry on" : "symmetry off")
+    if o.fingerprint {
+      let p = String(format: "%.1e", s.omissionProbability)
+      parts.append("fingerprints (probability of a missed state \(p))")
+    } else {
+      parts.append("exact store")
+    }
+    return "reductions: " + parts.joined(separator: ", ") + "\n"
+  }
+
   static func timingLine(_ s: Statistics) -> String {
     let mib = Double(s.peakMemoryBytes) / 1_048_576
-    return "time: \(String(format: "%.2f", s.seconds))s  states/s: \(Int(s.statesPerSecond))  peak memory: \(String(format: "%.1f", mib)) MiB\n"
+    let perState = s.states > 0 ? Double(s.storeBytes) / Double(s.states) : 0
+    return "time: \(String(format: "%.2f", s.seconds))s  states/s: \(Int(s.statesPerSecond))  peak memory: \(String(format: "%.1f", mib)) MiB  store: \(String(format: "%.1f", perState)) B/state\n"
   }
 
   /// Builds the counterexample for a finding by replaying it with narration, and
@@ -235,10 +256,4 @@ public enum Driver {
     }
     return LoadedTrace(model: model, modelFile: decoded.file, invariant: decoded.invariant, schedule: schedule)
   }
-}
-
-/// A broken internal promise (exit 70).
-struct InternalError: Error, CustomStringConvertible {
-  var message: String
-  var description: String { message }
 }

@@ -36,6 +36,14 @@ public struct ExploreOptions: Sendable {
   public var all = false
   /// Called about four times a second with the figures so far (and the queue length).
   public var progress: (@Sendable (Statistics, Int) -> Void)?
+  /// Partial-order reduction by thread-local steps (`--no-por` turns it off).
+  public var partialOrder = true
+  /// Symmetry reduction over threads declared with `count: N` (`--no-symmetry`).
+  public var symmetry = true
+  /// Worker threads expanding states (`--jobs N`); results do not depend on it.
+  public var jobs = 1
+  /// Hash compaction: store 64-bit fingerprints instead of full states (`--fingerprint`).
+  public var fingerprint = false
   public init() {}
 }
 
@@ -64,6 +72,12 @@ public struct Statistics: Sendable {
   public var peakMemoryBytes = 0
   /// Terminal states cut because a thread reached its retry limit.
   public var retryLimitHits = 0
+  /// Bytes held by the visited store (hash table, and the state arena in exact mode).
+  public var storeBytes = 0
+  /// Bytes held by the trace log (parent, move and 32-bit hash per state).
+  public var traceBytes = 0
+  /// Fingerprint mode: the estimated probability that some state was missed.
+  public var omissionProbability = 0.0
   public var statesPerSecond: Double { seconds > 0 ? Double(states) / seconds : 0 }
 }
 
@@ -76,123 +90,104 @@ struct ExploreResult: Sendable {
   var coverage: Coverage
 }
 
-/// Ops of the model's source that no explored interleaving reached, like SPIN's
-/// "unreached in proctype": an unreached op usually means a model bug.
-struct Coverage: Sendable {
-  /// Distinct source ops the threads run (an op inlined several times counts once).
-  var total: Int
-  /// Source ops never attempted by any thread, in file and program order.
-  var unreached: [SourceSite]
-
-  /// Folds per-thread reached flags into source ops.
-  init(model: CompiledModel, reached: [[Bool]]) {
-    var order: [String] = []
-    var sites: [String: SourceSite] = [:]
-    var hit: Set<String> = []
-    for (t, thread) in model.threads.enumerated() {
-      for (pc, site) in thread.sites.enumerated() {
-        let key = site.file + "\u{0}" + site.path
-        if sites[key] == nil {
-          sites[key] = site
-          order.append(key)
-        }
-        if reached[t][pc] { hit.insert(key) }
-      }
-    }
-    total = order.count
-    unreached = order.filter { !hit.contains($0) }.map { sites[$0]! }
-  }
-}
 
 /// Explores every interleaving of a model's threads (and RCU grace periods, and
 /// allocation outcomes) breadth-first, so the first counterexample found for each
-/// invariant is a shortest one.
+/// invariant is a shortest one (in reduced transitions).
 ///
-/// The order is deterministic: threads in declaration order, then the grace period;
-/// branches in index order. Hash tables are used for membership only.
+/// The search runs level by level, in batches of the frontier. Workers (`jobs`) expand
+/// disjoint slices of a batch in parallel; one merge then inserts their successors into
+/// the visited store in frontier order. The order is therefore the sequential one whatever
+/// the number of workers: threads in declaration order, then the grace period; branches in
+/// index order. The store's hash table decides membership only.
 struct Explorer {
   let model: CompiledModel
   let options: ExploreOptions
 
+  /// States per batch: enough work to share, little memory per batch.
+  static let batchSize = 4096
+
   /// Runs the search to completion or to a bound.
   ///
-  /// - Complexity: O(S × T × B) steps for S reachable states, T threads, B branches per step;
-  ///   memory O(S) full states.
-  func run() throws(ModelError) -> ExploreResult {
-    let executor = Executor(model: model)
+  /// - Complexity: O(S × T × B) steps for S reachable (reduced) states, T threads, B
+  ///   branches per step; memory O(S) encoded states (exact) or O(S) fingerprints.
+  func run() throws -> ExploreResult {
     let start = Date()
     var lastReport = start
-    var states: [State] = [model.initial]
-    var parent: [Int32] = [-1]
-    var via: [Choice] = [Choice(thread: 0, branch: 0)]
-    var depth: [Int32] = [0]
-    var index: [State: Int32] = [model.initial: 0]
+    let jobs = max(1, options.jobs)
+    var expanders = (0..<jobs).map { _ in
+      Expander(model: model, por: options.partialOrder, symmetry: options.symmetry)
+    }
+    var store = VisitedStore(mode: options.fingerprint ? .fingerprint : .exact)
+    var trace = TraceLog()
+    var frontier = Frontier()
     var stats = Statistics()
     var findings: [Finding] = []
     var incomplete: String?
     var reached = model.threads.map { [Bool](repeating: false, count: $0.code.count) }
 
-    func schedule(to i: Int) -> [Choice] {
-      var path: [Choice] = []
-      var k = i
-      while k > 0 {
-        path.append(via[k])
-        k = Int(parent[k])
-      }
-      return path.reversed()
-    }
+    var initial = model.initial
+    let (hash, lo, hi) = expanders[0].store(&initial, in: &frontier.arena)
+    frontier.ids.append(0)
+    frontier.starts.append(Int(hi))
+    _ = frontier.arena.withUnsafeBytes { store.insert(UnsafeRawBufferPointer(rebasing: $0[Int(lo)..<Int(hi)]), hash: hash) }
+    trace.append(parent: -1, move: .root, hash: hash)
 
-    func record(_ v: Violation, _ path: @autoclosure () -> [Choice], _ site: FindingSite) {
+    func record(_ item: BatchItem, at id: Int32) throws {
+      guard let v = item.violation else { return }
       let duplicate = findings.contains {
         $0.violation.invariant == v.invariant && (!options.all || $0.violation.message == v.message)
       }
       if duplicate || (options.all && findings.count >= 100) { return }
-      findings.append(Finding(violation: v, schedule: path(), site: site))
+      let site: FindingSite
+      switch item.kind {
+      case .quiescence: site = .quiescence
+      case .deadlock: site = .deadlock
+      default: site = .step
+      }
+      let last = item.kind == .stepViolation ? item.move : nil
+      findings.append(try reconstruct(to: id, last: last, invariant: v.invariant, site: site, trace: trace))
     }
 
-    var cursor = 0
-    search: while cursor < states.count {
-      let s = states[cursor]
-      let d = Int(depth[cursor])
-      defer { cursor += 1 }
-      if s.allEnded {
-        if s.threads.contains(where: { $0.outcome == .retryLimit }) {
-          stats.retryLimitHits += 1
-          continue
+    var depth = 0
+    search: while !frontier.isEmpty {
+      let atBound = options.maxDepth.map { depth >= $0 } ?? false
+      var next = Frontier()
+      var first = 0
+      while first < frontier.count {
+        let count = min(Self.batchSize, frontier.count - first)
+        let batches = try expand(
+          frontier, first: first, count: count, atDepthBound: atBound, with: &expanders)
+        for batch in batches {
+          stats.transitions += batch.transitions
+          stats.retryLimitHits += batch.retryLimitHits
+          for t in reached.indices {
+            for pc in reached[t].indices where batch.reached[t][pc] { reached[t][pc] = true }
+          }
+          for item in batch.items {
+            let sourceID = frontier.ids[first + Int(item.source)]
+            switch item.kind {
+            case .candidate:
+              let inserted = batch.arena.withUnsafeBytes {
+                store.insert(UnsafeRawBufferPointer(rebasing: $0[Int(item.start)..<Int(item.end)]), hash: item.hash)
+              }
+              guard inserted else { continue }
+              trace.append(parent: sourceID, move: item.move, hash: item.hash)
+              next.append(id: Int32(store.count - 1), batch.arena[Int(item.start)..<Int(item.end)])
+              stats.maxDepth = depth + 1
+              if let limit = options.maxStates, store.count >= limit {
+                incomplete = "state bound \(limit) reached"
+                break search
+              }
+            case .depthBound:
+              incomplete = "depth bound \(options.maxDepth!) reached"
+            case .stepViolation, .quiescence, .deadlock:
+              try record(item, at: sourceID)
+            }
+          }
+          if let (error, _) = batch.error { throw error }
         }
-        for v in executor.quiescenceViolations(s) { record(v, schedule(to: cursor), .quiescence) }
-        continue
-      }
-      let successors = try executor.successors(of: s)
-      if successors.isEmpty {
-        // Not every thread ended and nothing can step: describe the deadlock (rare path).
-        if let v = executor.deadlock(s) { record(v, schedule(to: cursor), .deadlock) }
-        continue
-      }
-      if let limit = options.maxDepth, d >= limit {
-        incomplete = "depth bound \(limit) reached"
-        continue
-      }
-      for (next, choice, result) in successors {
-        stats.transitions += 1
-        if choice.thread != Choice.gracePeriod { reached[choice.thread][Int(s.threads[choice.thread].pc)] = true }
-        if let v = result.violation {
-          record(v, schedule(to: cursor) + [choice], .step)
-          continue
-        }
-        if index[next] != nil { continue }
-        index[next] = Int32(states.count)
-        states.append(next)
-        parent.append(Int32(cursor))
-        via.append(choice)
-        depth.append(Int32(d + 1))
-        stats.maxDepth = max(stats.maxDepth, d + 1)
-        if let limit = options.maxStates, states.count >= limit {
-          incomplete = "state bound \(limit) reached"
-          break search
-        }
-      }
-      if cursor & 1023 == 0 {
+        first += count
         let now = Date()
         if let timeout = options.timeout, now.timeIntervalSince(start) > timeout {
           incomplete = "time bound \(timeout)s reached"
@@ -201,16 +196,22 @@ struct Explorer {
         if let report = options.progress, now.timeIntervalSince(lastReport) >= 0.25 {
           lastReport = now
           var snapshot = stats
-          snapshot.states = states.count
+          snapshot.states = store.count
           snapshot.seconds = now.timeIntervalSince(start)
           snapshot.peakMemoryBytes = Self.peakMemoryBytes()
-          report(snapshot, states.count - cursor)
+          snapshot.storeBytes = store.bytes
+          report(snapshot, frontier.count - first + next.count)
         }
       }
+      frontier = next
+      depth += 1
     }
-    stats.states = states.count
+    stats.states = store.count
     stats.seconds = Date().timeIntervalSince(start)
     stats.peakMemoryBytes = Self.peakMemoryBytes()
+    stats.storeBytes = store.bytes
+    stats.traceBytes = trace.bytes
+    stats.omissionProbability = store.omissionProbability
     let verdict: Verdict
     if !findings.isEmpty {
       verdict = .violation
@@ -224,6 +225,43 @@ struct Explorer {
       verdict: verdict, findings: findings, stats: stats, coverage: Coverage(model: model, reached: reached))
   }
 
+  /// Expands `count` frontier states from `first`, split between the workers.
+  private func expand(
+    _ frontier: Frontier, first: Int, count: Int, atDepthBound: Bool, with expanders: inout [Expander]
+  ) throws(ModelError) -> [Batch] {
+    let jobs = expanders.count
+    let empty = Batch(reached: model.threads.map { [Bool](repeating: false, count: $0.code.count) })
+    let results = Slots(Array(repeating: empty, count: jobs))
+    let work = Slots(expanders)
+    let per = (count + jobs - 1) / jobs
+    let body: @Sendable (Int) -> Void = { w in
+      let lo = first + w * per
+      let hi = min(first + count, lo + per)
+      guard lo < hi else { return }
+      var batch = empty
+      frontier.arena.withUnsafeBytes { bytes in
+        for i in lo..<hi {
+          var reader = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[frontier.starts[i]..<frontier.starts[i + 1]]))
+          let s = State(decoding: &reader)
+          do throws(ModelError) {
+            try work.base[w].expand(s, source: Int32(i - first), atDepthBound: atDepthBound, into: &batch)
+          } catch {
+            batch.error = (error, Int32(i - first))
+            return
+          }
+        }
+      }
+      results.base[w] = batch
+    }
+    if jobs == 1 || count < 64 {
+      for w in 0..<jobs { body(w) }
+    } else {
+      DispatchQueue.concurrentPerform(iterations: jobs, execute: body)
+    }
+    expanders = work.take()
+    return results.take()
+  }
+
   /// Peak resident set size of this process (`VmHWM` in /proc/self/status), 0 when unknown.
   static func peakMemoryBytes() -> Int {
     guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
@@ -232,5 +270,42 @@ struct Explorer {
       return (Int(digits) ?? 0) * 1024
     }
     return 0
+  }
+}
+
+/// The states of one breadth-first level still to expand, encoded back to back.
+struct Frontier: Sendable {
+  var arena: [UInt8] = []
+  var starts: [Int] = [0]
+  var ids: [Int32] = []
+
+  var count: Int { ids.count }
+  var isEmpty: Bool { ids.isEmpty }
+
+  mutating func append(id: Int32, _ bytes: ArraySlice<UInt8>) {
+    arena.append(contentsOf: bytes)
+    starts.append(arena.count)
+    ids.append(id)
+  }
+}
+
+/// Per-worker slots, each written by exactly one worker during a parallel expansion;
+/// the caller reads them only after every worker has finished.
+private struct Slots<Element>: @unchecked Sendable {
+  let base: UnsafeMutablePointer<Element>
+  let count: Int
+
+  init(_ items: [Element]) {
+    count = items.count
+    base = .allocate(capacity: items.count)
+    base.initialize(from: items, count: items.count)
+  }
+
+  /// The elements, moved out; the slots are freed.
+  func take() -> [Element] {
+    let items = Array(UnsafeBufferPointer(start: base, count: count))
+    base.deinitialize(count: count)
+    base.deallocate()
+    return items
   }
 }

@@ -1,0 +1,202 @@
+/// One stored transition: a thread's step (or the grace period) and the local steps of the
+/// same thread coalesced after it by the partial-order reduction.
+struct Move: Hashable, Sendable {
+  /// Thread index, or ``Choice/gracePeriod``.
+  var thread: Int16
+  var branch: UInt8
+  /// Further steps of `thread` (branch 0) folded into this transition.
+  var coalesced: UInt8
+
+  static let root = Move(thread: 0, branch: 0, coalesced: 0)
+
+  /// The move as the step-by-step schedule replay runs.
+  var choices: [Choice] {
+    [Choice(thread: Int(thread), branch: Int(branch))]
+      + Array(repeating: Choice(thread: Int(thread), branch: 0), count: Int(coalesced))
+  }
+}
+
+/// What expanding one state produced, in exploration order. Candidates' encodings live in
+/// the batch's arena; the merge decides which of them are new.
+struct BatchItem: Sendable {
+  enum Kind: UInt8, Sendable {
+    /// A successor to insert into the visited store.
+    case candidate
+    /// The move violated an invariant (its successor is not explored).
+    case stepViolation
+    /// The state is quiescent and violates an end-state invariant.
+    case quiescence
+    /// The state is stuck.
+    case deadlock
+    /// The state is at the depth bound and was not expanded.
+    case depthBound
+  }
+
+  var kind: Kind
+  /// The expanded state's position in the batch.
+  var source: Int32
+  var move = Move.root
+  var hash: UInt64 = 0
+  var start: Int32 = 0
+  var end: Int32 = 0
+  var violation: Violation?
+}
+
+/// The output of expanding a slice of the frontier (one worker's share of a batch).
+struct Batch: Sendable {
+  var arena: [UInt8] = []
+  var items: [BatchItem] = []
+  var transitions = 0
+  var retryLimitHits = 0
+  /// Per thread, per pc: attempted by some step of this batch.
+  var reached: [[Bool]]
+  /// A model error met while expanding, and the position of the state that raised it.
+  var error: (ModelError, Int32)?
+}
+
+/// Expands states into their (reduced) successors: runs the steps, applies the
+/// partial-order and symmetry reductions, and encodes each successor for the store.
+///
+/// Holds only immutable model data and a scratch writer, so each worker owns one.
+struct Expander {
+  let executor: Executor
+  let partialOrder: PartialOrder?
+  let symmetry: Symmetry?
+  private var writer = ByteWriter()
+  private var scratch = ByteWriter()
+
+  init(model: CompiledModel, por: Bool, symmetry: Bool) {
+    executor = Executor(model: model)
+    partialOrder = por ? PartialOrder(model: model) : nil
+    let sym = Symmetry(model: model)
+    self.symmetry = symmetry && !sym.isTrivial ? sym : nil
+  }
+
+  /// Puts `s` in canonical form (symmetry) and appends its encoding to `arena`.
+  ///
+  /// - Returns: the hash of the encoding and where it lies in `arena`.
+  mutating func store(_ s: inout State, in arena: inout [UInt8]) -> (UInt64, Int32, Int32) {
+    if let symmetry { _ = symmetry.canonicalize(&s, scratch: &scratch) }
+    writer.reset()
+    s.encode(into: &writer)
+    let start = arena.count
+    arena.append(contentsOf: writer.buffer)
+    let hash = StateHash.hash(writer.buffer)
+    return (hash, Int32(start), Int32(arena.count))
+  }
+
+  /// The canonical hash of `s` (trace reconstruction).
+  mutating func canonicalHash(_ s: State) -> UInt64 {
+    var copy = s
+    var arena: [UInt8] = []
+    return store(&copy, in: &arena).0
+  }
+
+  /// Expands `s`, the `source`-th state of the batch, appending its items to `out`.
+  mutating func expand(_ s: State, source: Int32, atDepthBound: Bool, into out: inout Batch) throws(ModelError) {
+    if s.allEnded {
+      if s.threads.contains(where: { $0.outcome == .retryLimit }) {
+        out.retryLimitHits += 1
+        return
+      }
+      for v in executor.quiescenceViolations(s) {
+        out.items.append(BatchItem(kind: .quiescence, source: source, violation: v))
+      }
+      return
+    }
+    var successors: [(State, Move, StepResult)] = []
+    if let t = partialOrder?.ampleThread(s) {
+      try steps(of: t, from: s, into: &successors)
+    } else {
+      for t in s.threads.indices where executor.isEnabled(s, t) { try steps(of: t, from: s, into: &successors) }
+      if executor.isGracePeriodEnabled(s) {
+        var next = s
+        let result = executor.gracePeriod(&next)
+        successors.append((next, Move(thread: Int16(Choice.gracePeriod), branch: 0, coalesced: 0), result))
+      }
+    }
+    if successors.isEmpty {
+      if let v = executor.deadlock(s) { out.items.append(BatchItem(kind: .deadlock, source: source, violation: v)) }
+      return
+    }
+    if atDepthBound {
+      out.items.append(BatchItem(kind: .depthBound, source: source))
+      return
+    }
+    for (pre, move, result) in successors {
+      out.transitions += 1
+      if move.thread >= 0 { out.reached[Int(move.thread)][Int(s.threads[Int(move.thread)].pc)] = true }
+      var next = pre
+      var move = move
+      var violation = result.violation
+      if violation == nil && move.thread >= 0 {
+        violation = try coalesce(&next, &move, reached: &out.reached, transitions: &out.transitions)
+      }
+      if let violation {
+        out.items.append(BatchItem(kind: .stepViolation, source: source, move: move, violation: violation))
+        continue
+      }
+      let (hash, start, end) = store(&next, in: &out.arena)
+      out.items.append(BatchItem(kind: .candidate, source: source, move: move, hash: hash, start: start, end: end))
+    }
+  }
+
+  /// Every branch of thread `t`'s next step.
+  private func steps(of t: Int, from s: State, into out: inout [(State, Move, StepResult)]) throws(ModelError) {
+    var branch = 0
+    var branches = 1
+    while branch < branches {
+      var next = s
+      let result = try executor.step(&next, thread: t, branch: branch)
+      branches = result.branches
+      out.append((next, Move(thread: Int16(t), branch: UInt8(branch), coalesced: 0), result))
+      branch += 1
+    }
+  }
+
+  /// Runs the local steps that follow `move` on the same thread (see ``PartialOrder``).
+  ///
+  /// - Returns: the violation a coalesced step committed, if any.
+  func coalesce(
+    _ s: inout State, _ move: inout Move, reached: inout [[Bool]], transitions: inout Int
+  ) throws(ModelError) -> Violation? {
+    guard let partialOrder else { return nil }
+    let t = Int(move.thread)
+    while move.coalesced < UInt8.max && partialOrder.coalesces(s, t) {
+      reached[t][Int(s.threads[t].pc)] = true
+      let result = try executor.step(&s, thread: t, branch: 0)
+      move.coalesced += 1
+      transitions += 1
+      if let v = result.violation { return v }
+    }
+    return nil
+  }
+
+  /// What applying a stored move to a real state did.
+  enum Applied {
+    case disabled
+    case stepped
+    case violated(Violation)
+  }
+
+  /// Applies a stored move, run by thread `t`, to a real (uncanonicalized) state, as the
+  /// trace will.
+  ///
+  /// - Returns: what happened, and how many steps ran (a violation ends the move early).
+  func apply(_ move: Move, thread t: Int, to s: inout State) throws(ModelError) -> (Applied, Int) {
+    if move.thread == Int16(Choice.gracePeriod) {
+      guard executor.isGracePeriodEnabled(s) else { return (.disabled, 0) }
+      _ = executor.gracePeriod(&s)
+      return (.stepped, 1)
+    }
+    guard executor.isEnabled(s, t) else { return (.disabled, 0) }
+    let result = try executor.step(&s, thread: t, branch: Int(move.branch))
+    if let v = result.violation { return (.violated(v), 1) }
+    if Int(move.branch) >= result.branches { return (.disabled, 0) }
+    for k in 0..<Int(move.coalesced) {
+      let result = try executor.step(&s, thread: t, branch: 0)
+      if let v = result.violation { return (.violated(v), k + 2) }
+    }
+    return (.stepped, Int(move.coalesced) + 1)
+  }
+}

@@ -1,0 +1,93 @@
+/// How each stored state was first reached: enough to rebuild a schedule.
+///
+/// Per state: its parent's id, the move from the parent, and the low 32 bits of its
+/// canonical hash, 12 bytes in all. The hash lets a schedule be rebuilt on real states
+/// even when symmetry stored a permuted representative (see `Explorer.reconstruct`).
+struct TraceLog: Sendable {
+  private(set) var parent: [Int32] = []
+  private(set) var moves: [Move] = []
+  private(set) var hashes: [UInt32] = []
+
+  mutating func append(parent p: Int32, move: Move, hash: UInt64) {
+    parent.append(p)
+    moves.append(move)
+    hashes.append(UInt32(truncatingIfNeeded: hash))
+  }
+
+  var bytes: Int { parent.capacity * 4 + moves.capacity * MemoryLayout<Move>.stride + hashes.capacity * 4 }
+
+  /// The ids from the initial state to `id`, in order.
+  func path(to id: Int32) -> [Int32] {
+    var ids: [Int32] = []
+    var k = id
+    while k >= 0 {
+      ids.append(k)
+      k = parent[Int(k)]
+    }
+    return ids.reversed()
+  }
+}
+
+extension Explorer {
+  /// Rebuilds the schedule that reaches stored state `id` (and then takes `last`, the
+  /// violating move) as a step-by-step schedule of the unreduced model.
+  ///
+  /// Stored states are canonical representatives, so a move's thread index names a thread
+  /// of the representative, not necessarily of the real state. Each move is therefore
+  /// matched on the real state: the thread (of the same symmetry group) whose move leads to
+  /// a state with the stored canonical hash. Without symmetry that is always the move's own
+  /// thread. The violation is the one the real schedule commits, so its message names the
+  /// real thread.
+  func reconstruct(
+    to id: Int32, last: Move?, invariant: Invariant, site: FindingSite, trace: TraceLog
+  ) throws -> Finding {
+    var expander = Expander(model: model, por: options.partialOrder, symmetry: options.symmetry)
+    let groups = expander.symmetry?.groups ?? []
+    func candidates(_ t: Int16) -> [Int] {
+      guard t >= 0 else { return [Int(t)] }
+      let group = groups.first { $0.contains(Int(t)) } ?? [Int(t)]
+      return [Int(t)] + group.filter { $0 != Int(t) }
+    }
+    var real = model.initial
+    var schedule: [Choice] = []
+    for child in trace.path(to: id).dropFirst() {
+      let move = trace.moves[Int(child)]
+      var matched = false
+      for t in candidates(move.thread) {
+        var next = real
+        guard case .stepped = try expander.apply(move, thread: t, to: &next).0,
+          UInt32(truncatingIfNeeded: expander.canonicalHash(next)) == trace.hashes[Int(child)]
+        else { continue }
+        real = next
+        schedule += Move(thread: Int16(t), branch: move.branch, coalesced: move.coalesced).choices
+        matched = true
+        break
+      }
+      guard matched else {
+        throw InternalError(message: "\(model.file): state \(child) found by the search does not rebuild on the unreduced model")
+      }
+    }
+    let executor = expander.executor
+    switch site {
+    case .step:
+      guard let last else { break }
+      for t in candidates(last.thread) {
+        var next = real
+        let (applied, steps) = try expander.apply(last, thread: t, to: &next)
+        if case .violated(let v) = applied, v.invariant == invariant {
+          let move = Move(thread: Int16(t), branch: last.branch, coalesced: UInt8(steps - 1))
+          return Finding(violation: v, schedule: schedule + move.choices, site: .step)
+        }
+      }
+    case .deadlock:
+      if let v = executor.deadlock(real), v.invariant == invariant {
+        return Finding(violation: v, schedule: schedule, site: .deadlock)
+      }
+    case .quiescence:
+      if let v = executor.quiescenceViolations(real).first(where: { $0.invariant == invariant }) {
+        return Finding(violation: v, schedule: schedule, site: .quiescence)
+      }
+    }
+    throw InternalError(message: "\(model.file): the \(invariant.rawValue) schedule found by the search does not rebuild on the unreduced model")
+  }
+}

@@ -1,0 +1,118 @@
+import Foundation
+
+/// The set of states already seen: an open-addressing hash table with linear probing.
+///
+/// Two modes, as in TLC and SPIN:
+/// - **exact** (default): every state's encoding is kept in one byte arena and a slot
+///   holds the high half of its hash beside its id, so a probe compares bytes only when
+///   32 hash bits agree. Nothing is ever missed.
+/// - **fingerprint** (`--fingerprint`, hash compaction): a slot holds only the 64-bit
+///   fingerprint. Two distinct states with one fingerprint are taken for one, so a state
+///   may be missed, with the probability ``omissionProbability`` reports.
+///
+/// Ids are handed out by the caller in insertion order; the table never influences the
+/// exploration order (determinism).
+struct VisitedStore {
+  enum Mode: String, Sendable {
+    case exact, fingerprint
+  }
+
+  let mode: Mode
+  /// Slot: exact mode `hash.high32 << 32 | id + 1`; fingerprint mode the fingerprint. 0 = empty.
+  private var slots: [UInt64]
+  private(set) var count = 0
+  /// Exact mode: the encodings, back to back, and where each state's begins.
+  private var arena: [UInt8] = []
+  private var starts: [Int] = [0]
+
+  init(mode: Mode, capacity: Int = 1 << 16) {
+    self.mode = mode
+    slots = [UInt64](repeating: 0, count: max(1024, capacity * 3 / 2))
+  }
+
+  /// Grow at 80% full, by half again: the load stays between 53% and 80%, so a
+  /// fingerprint costs 10–15 bytes of table. Linear probing stays short at that load
+  /// for 8-byte slots that are compared without touching the arena.
+  private static let maxLoad = 0.8
+
+  /// The home slot of `hash`, from its high 32 bits (the bits an exact-mode slot keeps, so
+  /// growing never rereads the arena): Lemire's multiply-shift range reduction.
+  @inline(__always)
+  private func home(_ hash: UInt64) -> Int {
+    Int(truncatingIfNeeded: ((hash >> 32) &* UInt64(slots.count)) >> 32)
+  }
+
+  /// Bytes the store holds (slots, arena and offsets, by capacity).
+  var bytes: Int {
+    slots.count * 8 + (mode == .exact ? arena.capacity + starts.capacity * 8 : 0)
+  }
+
+  /// The probability that a fingerprint run missed at least one state, by the usual estimate
+  /// for hash compaction with `n` states and 64-bit fingerprints: n²/2⁶⁵ (0 in exact mode).
+  var omissionProbability: Double {
+    mode == .exact ? 0 : Double(count) * Double(count) / 36_893_488_147_419_103_232.0
+  }
+
+  /// The encoding of state `id` (exact mode only).
+  func withEncoding<R>(of id: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    arena.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[starts[id]..<starts[id + 1]])) }
+  }
+
+  /// Inserts a state given its encoding and hash; returns false when it was already present.
+  ///
+  /// - Complexity: expected O(1) probes at load factor ≤ 0.8, plus one `memcmp` on a 32-bit hash match.
+  mutating func insert(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> Bool {
+    if Double(count + 1) > Double(slots.count) * Self.maxLoad { grow() }
+    let n = slots.count
+    var i = home(hash)
+    switch mode {
+    case .fingerprint:
+      while true {
+        let slot = slots[i]
+        if slot == 0 { break }
+        if slot == hash { return false }
+        i += 1
+        if i == n { i = 0 }
+      }
+      slots[i] = hash
+    case .exact:
+      let tag = hash & 0xFFFF_FFFF_0000_0000
+      while true {
+        let slot = slots[i]
+        if slot == 0 { break }
+        if slot & 0xFFFF_FFFF_0000_0000 == tag && equals(Int(slot & 0xFFFF_FFFF) - 1, bytes) { return false }
+        i += 1
+        if i == n { i = 0 }
+      }
+      slots[i] = tag | UInt64(count + 1)
+      arena.append(contentsOf: bytes)
+      starts.append(arena.count)
+    }
+    count += 1
+    return true
+  }
+
+  private func equals(_ id: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    let lo = starts[id]
+    let hi = starts[id + 1]
+    guard hi - lo == bytes.count else { return false }
+    return arena.withUnsafeBytes { a in
+      memcmp(a.baseAddress! + lo, bytes.baseAddress!, bytes.count) == 0
+    }
+  }
+
+  /// Grows the table by half and re-places every slot by its high 32 bits.
+  private mutating func grow() {
+    let old = slots
+    slots = [UInt64](repeating: 0, count: old.count + old.count / 2)
+    let n = slots.count
+    for slot in old where slot != 0 {
+      var i = home(slot)
+      while slots[i] != 0 {
+        i += 1
+        if i == n { i = 0 }
+      }
+      slots[i] = slot
+    }
+  }
+}

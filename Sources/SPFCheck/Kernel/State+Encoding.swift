@@ -1,0 +1,294 @@
+/// The compact byte encoding of a ``State`` kept by the visited store.
+///
+/// Every field is written as a LEB128 varint (signed fields zig-zagged), arrays with their
+/// length first, so a state of the shipped models takes 100–300 bytes instead of the
+/// several kilobytes of nested Swift arrays. The encoding is canonical: two states are equal
+/// exactly when their encodings are byte-for-byte equal, which is what lets the store
+/// compare with `memcmp` and hash the bytes (see `StateHash`).
+///
+/// Adding a stored field to any state struct means adding it to both `encode` and
+/// `init(decoding:)`; `StateEncodingTests` round-trips every reachable state of the
+/// corpus, so a field forgotten on one side fails there.
+extension State {
+  /// Appends the encoding of `self` to `w`.
+  func encode(into w: inout ByteWriter) {
+    w.unsigned(mm.mmapReaders)
+    w.signed(mm.mmapWriter)
+    w.unsigned(mm.writersWaiting)
+    w.signed(mm.seq)
+    w.count(mm.spinOwner.count)
+    for i in mm.spinOwner.indices { w.signed(mm.spinOwner[i]) }
+    w.signed(mm.freePages)
+    w.signed(mm.reservePages)
+
+    w.count(vmas.count)
+    for i in vmas.indices {
+      let v = vmas[i]
+      w.signed(v.start)
+      w.signed(v.end)
+      w.byte(v.prot.bits | (v.anon ? 0x10 : 0) | (v.attached ? 0x20 : 0) | (v.inTree ? 0x40 : 0)
+        | (v.excluding ? 0x80 : 0))
+      w.signed(v.lineage)
+      w.ref(v.anonVma)
+      w.ref(v.policy)
+      w.ref(v.file)
+      w.byte(v.life.rawValue)
+      w.signed(v.lockSeq)
+      w.signed(v.readers)
+      w.signed(v.seq)
+      w.signed(v.bracketOwner)
+      w.signed(v.refcount)
+      w.unsigned(v.rcuReaders)
+    }
+
+    w.count(tables.count)
+    for i in tables.indices {
+      w.signed(tables[i].level)
+      w.signed(tables[i].parent)
+      w.signed(tables[i].parentSlot)
+      w.count(tables[i].entries.count)
+      for j in tables[i].entries.indices { w.signed(tables[i].entries[j]) }
+      w.count(tables[i].ptes.count)
+      for j in tables[i].ptes.indices {
+        let p = tables[i].ptes[j]
+        w.byte(p.prot.bits | (p.present ? 0x80 : 0))
+        w.signed(p.page)
+        w.signed(p.lineage)
+        w.signed(p.committer)
+        w.signed(p.commitPC)
+      }
+      w.byte(tables[i].life.rawValue)
+      w.signed(tables[i].ptlOwner)
+      w.unsigned(tables[i].rcuReaders)
+    }
+
+    w.count(pages.count)
+    for i in pages.indices {
+      let p = pages[i]
+      w.byte(p.life.rawValue)
+      w.signed(p.mapcount)
+      w.signed(p.cachedAt)
+      w.unsigned(p.rcuReaders)
+    }
+
+    w.count(objs.count)
+    for i in objs.indices {
+      let o = objs[i]
+      w.signed(o.kind)
+      w.byte(o.life.rawValue | (o.isStatic ? 0x80 : 0))
+      w.signed(o.refcount)
+      w.unsigned(o.rcuReaders)
+    }
+
+    w.count(threads.count)
+    for i in threads.indices { threads[i].encode(into: &w) }
+
+    w.count(callbacks.count)
+    for i in callbacks.indices { w.ref(callbacks[i].ref) }
+    w.count(globals.count)
+    for i in globals.indices { w.value(globals[i]) }
+    w.count(cells.count)
+    for i in cells.indices { w.value(cells[i]) }
+    w.count(tree.count)
+    for i in tree.indices { w.signed(tree[i]) }
+  }
+
+  /// Decodes a state written by ``encode(into:)``.
+  init(decoding r: inout ByteReader) {
+    self.init()
+    mm.mmapReaders = r.unsigned()
+    mm.mmapWriter = r.signed()
+    mm.writersWaiting = r.unsigned()
+    mm.seq = r.signed()
+    mm.spinOwner = (0..<r.count()).map { _ in r.signed() }
+    mm.freePages = r.signed()
+    mm.reservePages = r.signed()
+
+    vmas = (0..<r.count()).map { _ in
+      let start: Int32 = r.signed()
+      let end: Int32 = r.signed()
+      let flags = r.byte()
+      var v = VMAState(
+        start: start, end: end, prot: Prot(bits: flags & 7), anon: flags & 0x10 != 0, lineage: r.signed(),
+        anonVma: r.ref(), policy: r.ref(), file: r.ref())
+      v.attached = flags & 0x20 != 0
+      v.inTree = flags & 0x40 != 0
+      v.excluding = flags & 0x80 != 0
+      v.life = Life(rawValue: r.byte())!
+      v.lockSeq = r.signed()
+      v.readers = r.signed()
+      v.seq = r.signed()
+      v.bracketOwner = r.signed()
+      v.refcount = r.signed()
+      v.rcuReaders = r.unsigned()
+      return v
+    }
+
+    tables = (0..<r.count()).map { _ in
+      var t = TableState()
+      t.level = r.signed()
+      t.parent = r.signed()
+      t.parentSlot = r.signed()
+      t.entries = (0..<r.count()).map { _ in r.signed() }
+      t.ptes = (0..<r.count()).map { _ in
+        let flags = r.byte()
+        return PTE(
+          present: flags & 0x80 != 0, prot: Prot(bits: flags & 0x7f), page: r.signed(), lineage: r.signed(),
+          committer: r.signed(), commitPC: r.signed())
+      }
+      t.life = Life(rawValue: r.byte())!
+      t.ptlOwner = r.signed()
+      t.rcuReaders = r.unsigned()
+      return t
+    }
+
+    pages = (0..<r.count()).map { _ in
+      PageState(life: Life(rawValue: r.byte())!, mapcount: r.signed(), cachedAt: r.signed(), rcuReaders: r.unsigned())
+    }
+
+    objs = (0..<r.count()).map { _ in
+      let kind: Int32 = r.signed()
+      let flags = r.byte()
+      return ObjState(
+        kind: kind, life: Life(rawValue: flags & 0x7f)!, refcount: r.signed(), isStatic: flags & 0x80 != 0,
+        rcuReaders: r.unsigned())
+    }
+
+    threads = (0..<r.count()).map { _ in ThreadState(decoding: &r) }
+    callbacks = (0..<r.count()).map { _ in Callback(ref: r.ref()!) }
+    globals = (0..<r.count()).map { _ in r.value() }
+    cells = (0..<r.count()).map { _ in r.value() }
+    tree = (0..<r.count()).map { _ in r.signed() }
+  }
+
+  /// The encoding of `self` as a fresh array (tests and one-off uses; the explorer
+  /// reuses one writer).
+  var encoded: [UInt8] {
+    var w = ByteWriter()
+    encode(into: &w)
+    return w.bytes
+  }
+}
+
+extension ThreadState {
+  /// Appends the encoding of one thread (also used to order symmetric threads).
+  func encode(into w: inout ByteWriter) {
+    w.signed(pc)
+    w.byte(outcome.rawValue | (mmap.rawValue << 4))
+    w.count(regs.count)
+    for i in regs.indices { w.value(regs[i]) }
+    switch wait {
+    case .none: w.byte(0)
+    case .rcu(let mask): w.byte(1); w.unsigned(mask)
+    case .mmapWrite: w.byte(2)
+    case .vmaDrain(let v): w.byte(3); w.signed(v)
+    }
+    w.signed(rcuDepth)
+    w.signed(section)
+    w.signed(irqOff)
+    w.unsigned(spinHeld)
+    w.count(vmaReadLocks.count)
+    for i in vmaReadLocks.indices { w.signed(vmaReadLocks[i]) }
+    w.count(pins.count)
+    for i in pins.indices { w.ref(pins[i]) }
+    w.count(ptl.count)
+    for i in ptl.indices {
+      w.signed(ptl[i].addr)
+      w.signed(ptl[i].table)
+    }
+    w.signed(retries)
+  }
+
+  init(decoding r: inout ByteReader) {
+    pc = r.signed()
+    let flags = r.byte()
+    outcome = Outcome(rawValue: flags & 0xf)!
+    mmap = MmapHold(rawValue: flags >> 4)!
+    regs = (0..<r.count()).map { _ in r.value() }
+    switch r.byte() {
+    case 0: wait = .none
+    case 1: wait = .rcu(r.unsigned())
+    case 2: wait = .mmapWrite
+    default: wait = .vmaDrain(r.signed())
+    }
+    rcuDepth = r.signed()
+    section = r.signed()
+    irqOff = r.signed()
+    spinHeld = r.unsigned()
+    vmaReadLocks = (0..<r.count()).map { _ in r.signed() }
+    pins = (0..<r.count()).map { _ in r.ref()! }
+    ptl = (0..<r.count()).map { _ in PTLHold(addr: r.signed(), table: r.signed()) }
+    retries = r.signed()
+  }
+}
+
+extension ByteWriter {
+  /// An optional object reference: 0 for nil, else kind and index packed.
+  mutating func ref(_ r: Ref?) {
+    guard let r else { return unsigned(UInt32(0)) }
+    unsigned(((UInt64(r.index) << 3) | UInt64(r.kind.rawValue)) + 1)
+  }
+
+  mutating func value(_ v: Value) {
+    let tag: UInt8
+    switch v.payload {
+    case .none: tag = 0
+    case .int: tag = 1
+    case .bool(let b): tag = b ? 3 : 2
+    case .sym: tag = 4
+    case .ref: tag = 5
+    case .prot: tag = 6
+    case .snapshot: tag = 7
+    }
+    byte(tag | (v.torn ? 8 : 0))
+    signed(v.section)
+    switch v.payload {
+    case .none, .bool: break
+    case .int(let i): signed(i)
+    case .sym(let s): signed(s)
+    case .ref(let r): ref(r)
+    case .prot(let p): byte(p.bits)
+    case .snapshot(let s):
+      signed(s.source)
+      signed(s.start)
+      signed(s.end)
+      byte(s.prot.bits | (s.anon ? 0x10 : 0))
+      signed(s.lineage)
+      ref(s.anonVma)
+      ref(s.policy)
+      ref(s.file)
+    }
+  }
+}
+
+extension ByteReader {
+  mutating func ref() -> Ref? {
+    let raw: UInt64 = unsigned()
+    guard raw != 0 else { return nil }
+    return Ref(kind: ObjKind(rawValue: UInt8((raw - 1) & 7))!, index: Int32(truncatingIfNeeded: (raw - 1) >> 3))
+  }
+
+  mutating func value() -> Value {
+    let tag = byte()
+    let section: Int32 = signed()
+    let payload: Payload
+    switch tag & 7 {
+    case 0: payload = .none
+    case 1: payload = .int(signed())
+    case 2: payload = .bool(false)
+    case 3: payload = .bool(true)
+    case 4: payload = .sym(signed())
+    case 5: payload = .ref(ref()!)
+    case 6: payload = .prot(Prot(bits: byte()))
+    default:
+      let source: Int32 = signed()
+      let start: Int32 = signed()
+      let end: Int32 = signed()
+      let flags = byte()
+      payload = .snapshot(Snapshot(
+        source: source, start: start, end: end, prot: Prot(bits: flags & 7), anon: flags & 0x10 != 0,
+        lineage: signed(), anonVma: ref(), policy: ref(), file: ref()))
+    }
+    return Value(payload, torn: tag & 8 != 0, section: section)
+  }
+}

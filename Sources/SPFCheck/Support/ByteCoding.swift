@@ -1,0 +1,120 @@
+/// Appends LEB128 varints to a byte buffer: the state encoding's writer.
+///
+/// Unsigned values are written 7 bits a byte, low bits first; signed values are
+/// zig-zagged first so small negative numbers (the -1 of "none") stay one byte.
+/// The buffer is raw memory owned by one `WriterStorage`, reused across states, so
+/// encoding a successor neither allocates nor pays Array's uniqueness checks.
+struct ByteWriter {
+  private let storage: WriterStorage
+  private var base: UnsafeMutablePointer<UInt8>
+  private var capacity: Int
+  private(set) var count = 0
+
+  init(capacity: Int = 1024) {
+    storage = WriterStorage(capacity: capacity)
+    base = storage.base
+    self.capacity = capacity
+  }
+
+  /// Empties the buffer, keeping its storage.
+  mutating func reset() { count = 0 }
+
+  /// The bytes written so far (valid until the next write).
+  var buffer: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+  /// The bytes written so far, copied.
+  var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+  private mutating func grow() {
+    storage.grow(to: capacity * 2)
+    base = storage.base
+    capacity *= 2
+  }
+
+  @inline(__always)
+  mutating func byte(_ b: UInt8) {
+    if count == capacity { grow() }
+    base[count] = b
+    count += 1
+  }
+
+  @inline(__always)
+  mutating func unsigned<T: UnsignedInteger & FixedWidthInteger>(_ value: T) {
+    if count + 10 > capacity { grow() }
+    var v = UInt64(value)
+    while v >= 0x80 {
+      base[count] = UInt8(truncatingIfNeeded: v) | 0x80
+      count += 1
+      v >>= 7
+    }
+    base[count] = UInt8(v)
+    count += 1
+  }
+
+  @inline(__always)
+  mutating func signed<T: SignedInteger & FixedWidthInteger>(_ value: T) {
+    let v = Int64(value)
+    unsigned(UInt64(bitPattern: (v << 1) ^ (v >> 63)))
+  }
+
+  @inline(__always)
+  mutating func count(_ n: Int) { unsigned(UInt64(n)) }
+}
+
+/// The memory behind one ``ByteWriter``.
+final class WriterStorage {
+  private(set) var base: UnsafeMutablePointer<UInt8>
+  private var capacity: Int
+
+  init(capacity: Int) {
+    self.capacity = capacity
+    base = .allocate(capacity: capacity)
+  }
+
+  func grow(to newCapacity: Int) {
+    let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+    bigger.update(from: base, count: capacity)
+    base.deallocate()
+    base = bigger
+    capacity = newCapacity
+  }
+
+  deinit { base.deallocate() }
+}
+
+/// Reads what a ``ByteWriter`` wrote. The input is trusted (the explorer's own
+/// encodings), so reading past the end is a programming error.
+struct ByteReader {
+  let bytes: UnsafeRawBufferPointer
+  var offset = 0
+
+  init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+  mutating func byte() -> UInt8 {
+    let b = bytes[offset]
+    offset += 1
+    return b
+  }
+
+  @inline(__always)
+  mutating func unsigned<T: UnsignedInteger & FixedWidthInteger>() -> T {
+    var v: UInt64 = 0
+    var shift: UInt64 = 0
+    while true {
+      let b = bytes[offset]
+      offset += 1
+      v |= UInt64(b & 0x7f) << shift
+      if b < 0x80 { break }
+      shift += 7
+    }
+    return T(truncatingIfNeeded: v)
+  }
+
+  @inline(__always)
+  mutating func signed<T: SignedInteger & FixedWidthInteger>() -> T {
+    let u: UInt64 = unsigned()
+    return T(truncatingIfNeeded: Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1))))
+  }
+
+  mutating func count() -> Int { Int(unsigned() as UInt64) }
+}
