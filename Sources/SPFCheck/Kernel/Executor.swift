@@ -80,6 +80,16 @@ struct Executor {
       if trylock { return true }
       guard let addr = try? StepContext.intValue(a, th), let table = peekLeaf(s, addr) else { return true }
       return s.tables[Int(table)].ptlOwner < 0 || Int(s.tables[Int(table)].ptlOwner) == t
+    case .pteLockTable(_, let tableOp):
+      guard let r = try? StepContext.refValue(tableOp, th), r.kind == .table, Int(r.index) < s.tables.count,
+        s.tables[Int(r.index)].life != .freed
+      else { return true }
+      let owner = s.tables[Int(r.index)].ptlOwner
+      return owner < 0 || Int(owner) == t
+    case .tlbFlushIPI:
+      // The sender spins until every other CPU has taken the IPI; a CPU with interrupts disabled cannot.
+      if th.irqOff > 0 { return true }  // the step reports lock-misuse
+      return !s.threads.indices.contains { $0 != t && s.threads[$0].outcome == .running && s.threads[$0].irqOff > 0 }
     case .zap(let a, let b), .pteProtect(let a, let b, _):
       guard let start = try? StepContext.intValue(a, th), let end = try? StepContext.intValue(b, th) else { return true }
       var seen: [Int32] = []

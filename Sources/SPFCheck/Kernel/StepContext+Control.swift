@@ -40,13 +40,14 @@ extension StepContext {
     case .mmapReadLock, .mmapReadTrylock, .mmapReadUnlock, .mmapWriteLock, .mmapWriteUnlock,
       .mmapWriteDowngrade, .mmapSeqRead, .mmapSeqCheck, .vmaSeqRead, .vmaSeqCheck, .vmaStartRead,
       .vmaEndRead, .vmaStartWrite, .vmaMarkDetached, .vmaMarkAttached, .rcuReadLock, .rcuReadUnlock,
-      .synchronizeRcu, .spinLock, .spinTrylock, .spinUnlock, .irqDisable, .irqEnable, .mightSleep:
+      .synchronizeRcu, .spinLock, .spinTrylock, .spinUnlock, .irqDisable, .irqEnable, .mightSleep,
+      .vmaLockSeqRead, .vmaReadTrylock, .vmaIsAttached, .tlbFlushIPI:
       return try runLockOp(instr)
     case .vmaLookup, .vmaAlloc, .vmaClone, .vmaSet, .vmaWriteBegin, .vmaWriteEnd, .vmaRead, .vmaCopy,
       .vmaInsert, .vmaRemove, .vmaReplace, .vmaFree, .vmaGet, .vmaPut, .vmaWaitUnused:
       try runVMAOp(instr)
     case .ptWalk, .ptAlloc, .ptInstall, .ptFree, .pteLock, .pteUnlock, .pteRead, .pteSet, .pteClear,
-      .pteProtect, .zap, .freePgtables:
+      .pteProtect, .zap, .freePgtables, .pteLockTable, .pmdClear, .pmdPopulate:
       try runPageTableOp(instr)
     default:
       try runObjectOp(instr)

@@ -137,6 +137,42 @@ extension StepContext {
       guard !s.vmas[v].attached else { throw fail(.lockMisuse, "vma_mark_attached(vma#\(v)) on an attached VMA") }
       s.vmas[v].attached = true
       say("attaches vma#\(v)")
+    /// `READ_ONCE(vma->vm_lock_seq)`: the pessimistic early check and the recheck of `vma_start_read()`
+    /// (include/linux/mm.h, 6.4-6.14; mm/mmap_lock.c now). The initial value (`UINT_MAX` in
+    /// `vma_lock_init`) reads as -1 here.
+    case .vmaLockSeqRead(let o, let into):
+      let v = try vma(o)
+      set(into, Value(.int(Int(s.vmas[v].lockSeq))))
+      say("reads vma#\(v) vm_lock_seq = \(s.vmas[v].lockSeq)")
+    /// `down_read_trylock(&vma->vm_lock->lock)` inside the 6.4-6.14 `vma_start_read()` (include/linux/mm.h):
+    /// fails only while a writer holds or waits for the per-VMA rwsem (the exclude flag). It checks
+    /// neither `vm_lock_seq` nor whether the VMA is still attached: that is the caller's recheck.
+    case .vmaReadTrylock(let o, let into):
+      let v = try vma(o)
+      let ok = !s.vmas[v].excluding
+      if ok {
+        s.vmas[v].readers += 1
+        th.vmaReadLocks.append(Int32(v))
+      }
+      set(into, Value(.bool(ok)))
+      say(ok ? "down_read_trylock on vma#\(v) succeeds\(s.vmas[v].attached ? "" : " (the VMA is detached)")" : "down_read_trylock on vma#\(v) fails: a writer excludes readers")
+    /// The detach check: `vma->detached` (6.4-6.14, `lock_vma_under_rcu()`), and since
+    /// "mm: change vma_start_read to fail if VMA got detached from under it" inside `vma_start_read()`
+    /// (mm/mmap_lock.c; with refcounts, `__refcount_inc_not_zero_limited_acquire` failing on 0).
+    case .vmaIsAttached(let o, let into):
+      let v = try vma(o)
+      set(into, Value(.bool(s.vmas[v].attached)))
+      say("vma#\(v) is \(s.vmas[v].attached ? "attached" : "detached")")
+    /// A TLB flush that IPIs every other CPU and waits for each to run the handler:
+    /// `flush_tlb_mm_range()` → `on_each_cpu_cond_mask()` / `smp_call_function_many(…, wait=true)`
+    /// (arch/x86/mm/tlb.c, kernel/smp.c), and `tlb_remove_table_sync_one()` (mm/mmu_gather.c).
+    /// Disabled while another running thread has interrupts disabled (it cannot take the IPI);
+    /// sending it with interrupts disabled is `lock-misuse` (the WARN in `smp_call_function_many_cond`).
+    case .tlbFlushIPI:
+      guard th.irqOff == 0 else {
+        throw fail(.lockMisuse, "tlb_flush_ipi with interrupts disabled: smp_call_function_many may deadlock (WARN_ON_ONCE(irqs_disabled()))")
+      }
+      say("flushes the TLB: every other CPU acknowledged the IPI")
     /// `rcu_read_lock()`.
     case .rcuReadLock:
       rcuEnter()

@@ -143,6 +143,87 @@ extension StepContext {
       rcuEnter()
       set(into, Value(.bool(true)))
       say("locks the ptl of table#\(table) for address \(addr)")
+    /// `spin_lock(pte_lockptr(mm, &pmdval))` on the table a lockless pmd read returned: the ptl step of
+    /// `__pte_offset_map_lock()` (mm/pgtable-generic.c) *without* its `pmd_same` recheck, and the
+    /// `pte_offset_map_ro_nolock`/`_rw_nolock` + `spin_lock` pattern. The table may have been unlinked or
+    /// freed since the pmd was read; a program rechecks with `pt_walk` + `if_ne`. Like `pte_lock` it opens an
+    /// implicit RCU read-side section (`__pte_offset_map`'s `rcu_read_lock`), closed by `pte_unlock`.
+    case .pteLockTable(let a, let tableOp):
+      let addr = try address(a)
+      let tr = try ref(tableOp, .table, "a PTE table (from pt_walk at the leaf level)")
+      try deref(value(tableOp), tr, "PTE table")
+      guard Int(s.tables[Int(tr.index)].level) == layout.leafLevel else {
+        throw broken("pte_lock_table needs a leaf table (level \(layout.leafLevel)); table#\(tr.index) is at level \(s.tables[Int(tr.index)].level)")
+      }
+      guard !th.ptl.contains(where: { $0.addr == Int32(addr) }) else {
+        throw fail(.lockMisuse, "pte_lock_table(\(addr)) while already holding a PTE table lock for that address")
+      }
+      if Int(s.tables[Int(tr.index)].ptlOwner) == t {
+        throw fail(.lockMisuse, "pte_lock_table(\(addr)) on table#\(tr.index), whose ptl this thread already holds (recursive spinlock)")
+      }
+      guard s.tables[Int(tr.index)].ptlOwner < 0 else { throw broken("pte_lock_table ran while the ptl was held (scheduler bug)") }
+      s.tables[Int(tr.index)].ptlOwner = Int8(t)
+      th.ptl.append(PTLHold(addr: Int32(addr), table: tr.index))
+      rcuEnter()
+      say("locks the ptl of table#\(tr.index) for address \(addr)\(s.isLinked(tr.index) ? "" : " (the table is no longer linked)")")
+    /// `pmdp_collapse_flush()` in `retract_page_tables()` (mm/khugepaged.c), and the `pmd_clear` of
+    /// `move_normal_pmd()` (mm/mremap.c): unlinks the leaf table covering `addr` from its pmd entry,
+    /// under the pmd lock (`page_table_lock` here). Returns the table that was there, or `none`. The table
+    /// keeps its PTEs; free it with `pt_free_rcu` (`pte_free_defer`) or move it with `pmd_populate`.
+    case .pmdClear(let a, let into):
+      let addr = try address(a)
+      guard holdsSpin(CompiledModel.pageTableLock) else {
+        throw fail(.lockMisuse, "pmd_clear(\(addr)) without holding page_table_lock (the pmd lock)")
+      }
+      guard let table = try walk(addr, to: layout.leafLevel) else {
+        set(into, .none)
+        say("pmd_clear(\(addr)): the pmd is already none")
+        return
+      }
+      let parent = s.tables[Int(table)].parent
+      s.tables[Int(parent)].entries[Int(s.tables[Int(table)].parentSlot)] = -1
+      s.tables[Int(table)].parent = -1
+      s.tables[Int(table)].parentSlot = -1
+      set(into, Value(.ref(Ref(kind: .table, index: table))))
+      say("clears the pmd of address \(addr): table#\(table) unlinked")
+    /// `pmd_populate(mm, new_pmd, pmd_pgtable(pmd))` in `move_normal_pmd()` (mm/mremap.c): links an
+    /// existing leaf table, PTEs included, as the table for `addr`, under the pmd lock. Returns false
+    /// when there is no parent table or the pmd is not none.
+    case .pmdPopulate(let a, let tableOp, let into):
+      let addr = try address(a)
+      let tr = try ref(tableOp, .table, "a PTE table")
+      try deref(value(tableOp), tr, "PTE table")
+      guard holdsSpin(CompiledModel.pageTableLock) else {
+        throw fail(.lockMisuse, "pmd_populate(\(addr)) without holding page_table_lock (the pmd lock)")
+      }
+      guard Int(s.tables[Int(tr.index)].level) == layout.leafLevel else {
+        throw broken("pmd_populate needs a leaf table (level \(layout.leafLevel)); table#\(tr.index) is at level \(s.tables[Int(tr.index)].level)")
+      }
+      guard s.tables[Int(tr.index)].parent < 0 else {
+        throw fail(.lockMisuse, "pmd_populate of table#\(tr.index), which is still linked under another pmd", objects: [tr])
+      }
+      guard let parentIndex = try walk(addr, to: layout.leafLevel - 1) else {
+        set(into, Value(.bool(false)))
+        say("pmd_populate: no pmd table for address \(addr)")
+        return
+      }
+      let slot = layout.slot(addr, level: layout.leafLevel - 1)
+      guard s.tables[Int(parentIndex)].entries[slot] < 0 else {
+        set(into, Value(.bool(false)))
+        say("pmd_populate: the pmd of address \(addr) is not none")
+        return
+      }
+      if parentIndex != 0 && !s.isLinked(parentIndex) {
+        throw fail(
+          .pageTableLeak,
+          "links table#\(tr.index) under table#\(parentIndex), which free_pgtables already unlinked",
+          objects: [tr, Ref(kind: .table, index: parentIndex)])
+      }
+      s.tables[Int(tr.index)].parent = parentIndex
+      s.tables[Int(tr.index)].parentSlot = Int16(slot)
+      s.tables[Int(parentIndex)].entries[slot] = tr.index
+      set(into, Value(.bool(true)))
+      say("pmd_populate: table#\(tr.index) now maps address \(addr) (under table#\(parentIndex) entry \(slot))")
     /// `pte_unmap_unlock()`.
     case .pteUnlock(let a):
       let addr = try address(a)

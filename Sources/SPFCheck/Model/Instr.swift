@@ -88,6 +88,10 @@ enum Instr: Hashable, Sendable {
   case vmaStartWrite(Operand)
   case vmaMarkDetached(Operand)
   case vmaMarkAttached(Operand)
+  /// `vma_start_read` sub-steps (B8): `READ_ONCE(vma->vm_lock_seq)`, the 6.4 `down_read_trylock`, the detach check.
+  case vmaLockSeqRead(Operand, into: Int)
+  case vmaReadTrylock(Operand, into: Int?)
+  case vmaIsAttached(Operand, into: Int)
   // VMA tree and VMA objects.
   case vmaLookup(addr: Operand, into: Int)
   case vmaAlloc(GFP, start: Operand, end: Operand, prot: Operand, anon: Bool, into: Int)
@@ -111,6 +115,12 @@ enum Instr: Hashable, Sendable {
   case ptFree(Operand, FreeMode?)
   case pteLock(addr: Operand, trylock: Bool, into: Int?)
   case pteUnlock(addr: Operand)
+  /// Takes the ptl of a leaf table read earlier from its pmd (no `pmd_same` recheck).
+  case pteLockTable(addr: Operand, table: Operand)
+  /// Unlinks the leaf table covering `addr` from its pmd (`pmdp_collapse_flush` / `pmd_clear`).
+  case pmdClear(addr: Operand, into: Int?)
+  /// Links an existing leaf table, with its PTEs, at `addr` (`pmd_populate` in `move_normal_pmd`).
+  case pmdPopulate(addr: Operand, table: Operand, into: Int?)
   case pteRead(addr: Operand, into: Int)
   case pteSet(addr: Operand, prot: Operand, page: Operand?, vma: Operand?)
   case pteClear(addr: Operand)
@@ -144,6 +154,8 @@ enum Instr: Hashable, Sendable {
   case irqDisable
   case irqEnable
   case mightSleep
+  /// A TLB-flush IPI that waits for every other CPU to acknowledge (`smp_call_function_many(wait)`).
+  case tlbFlushIPI
 }
 
 /// Where an instruction came from, for messages and narration.

@@ -309,6 +309,15 @@ extension ThreadCompiler {
     case "vma_start_write": try emit(.vmaStartWrite(try operand(&r, "vma", .vma, frame: f)), r, frame: &frame)
     case "vma_mark_detached": try emit(.vmaMarkDetached(try operand(&r, "vma", .vma, frame: f)), r, frame: &frame)
     case "vma_mark_attached": try emit(.vmaMarkAttached(try operand(&r, "vma", .vma, frame: f)), r, frame: &frame)
+    case "vma_lock_seq_read":
+      let v = try operand(&r, "vma", .vma, frame: f)
+      try emit(.vmaLockSeqRead(v, into: try requiredInto(r, frame: f)), r, frame: &frame)
+    case "vma_read_trylock":
+      let v = try operand(&r, "vma", .vma, frame: f)
+      try emit(.vmaReadTrylock(v, into: try intoRegister(r, frame: f)), r, frame: &frame)
+    case "vma_is_attached":
+      let v = try operand(&r, "vma", .vma, frame: f)
+      try emit(.vmaIsAttached(v, into: try requiredInto(r, frame: f)), r, frame: &frame)
     case "vma_lookup":
       let a = try operand(&r, "addr", .addr, frame: f)
       try emit(.vmaLookup(addr: a, into: try requiredInto(r, frame: f)), r, frame: &frame)
@@ -368,6 +377,17 @@ extension ThreadCompiler {
     case "pte_lock", "pte_trylock":
       let a = try operand(&r, "addr", .addr, frame: f)
       try emit(.pteLock(addr: a, trylock: r.name == "pte_trylock", into: try intoRegister(r, frame: f)), r, frame: &frame)
+    case "pte_lock_table":
+      let a = try operand(&r, "addr", .addr, frame: f)
+      let t = try operand(&r, "table", .ref, frame: f)
+      try emit(.pteLockTable(addr: a, table: t), r, frame: &frame)
+    case "pmd_clear":
+      let a = try operand(&r, "addr", .addr, frame: f)
+      try emit(.pmdClear(addr: a, into: try intoRegister(r, frame: f)), r, frame: &frame)
+    case "pmd_populate":
+      let a = try operand(&r, "addr", .addr, frame: f)
+      let t = try operand(&r, "table", .ref, frame: f)
+      try emit(.pmdPopulate(addr: a, table: t, into: try intoRegister(r, frame: f)), r, frame: &frame)
     case "pte_unlock": try emit(.pteUnlock(addr: try operand(&r, "addr", .addr, frame: f)), r, frame: &frame)
     case "pte_read":
       let a = try operand(&r, "addr", .addr, frame: f)
@@ -441,6 +461,7 @@ extension ThreadCompiler {
     case "irq_disable": try emit(.irqDisable, r, frame: &frame)
     case "irq_enable": try emit(.irqEnable, r, frame: &frame)
     case "might_sleep": try emit(.mightSleep, r, frame: &frame)
+    case "tlb_flush_ipi": try emit(.tlbFlushIPI, r, frame: &frame)
     default:
       throw r.node.error("unknown op \"\(r.name)\"")
     }

@@ -27,6 +27,7 @@ enum OpTable {
     // Per-VMA lock.
     "vma_start_read": ["vma", "into"], "vma_end_read": ["vma"], "vma_start_write": ["vma"],
     "vma_mark_detached": ["vma"], "vma_mark_attached": ["vma"],
+    "vma_lock_seq_read": ["vma", "into"], "vma_read_trylock": ["vma", "into"], "vma_is_attached": ["vma", "into"],
     // VMA tree and VMA objects.
     "vma_lookup": ["addr", "into"],
     "vma_alloc": ["gfp", "start", "end", "prot", "anon", "into"],
@@ -43,6 +44,8 @@ enum OpTable {
     "pt_install": ["addr", "level", "table", "parent", "into"],
     "pt_free": ["table"], "pt_free_rcu": ["table"],
     "pte_lock": ["addr", "into"], "pte_trylock": ["addr", "into"], "pte_unlock": ["addr"],
+    "pte_lock_table": ["addr", "table"],
+    "pmd_clear": ["addr", "into"], "pmd_populate": ["addr", "table", "into"],
     "pte_read": ["addr", "into"], "pte_set": ["addr", "prot", "page", "vma"], "pte_clear": ["addr"],
     "pte_protect": ["start", "end", "prot"],
     "zap": ["start", "end"],
@@ -60,6 +63,7 @@ enum OpTable {
     // Spinlocks and interrupt state.
     "spin_lock": ["lock"], "spin_trylock": ["lock", "into"], "spin_unlock": ["lock"],
     "irq_disable": [], "irq_enable": [], "might_sleep": [],
+    "tlb_flush_ipi": [],
   ]
 
   /// Every key any op may carry, for the first strictness check.
