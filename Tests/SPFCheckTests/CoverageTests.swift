@@ -76,7 +76,12 @@ import Testing
     #expect(json.status == 0, "\(json)")
     let last = try #require(json.stderr.split(separator: "\n").last)
     let figures = try JSONParser.parse(String(last))
-    #expect(figures["states"] == .int(701))
+    // The final line carries the same figures as the text report.
+    #expect(plain.stdout.contains("states: 373 "), "\(plain.stdout)")
+    #expect(figures["states"] == .int(373))
     #expect(figures["queue"] == .int(0))
+    let unreduced = try Run.spfcheck(["explore", "models/vma-lock-vs-munmap.json", "--no-write", "--no-por", "--progress", "json"])
+    let full = try JSONParser.parse(String(try #require(unreduced.stderr.split(separator: "\n").last)))
+    #expect(full["states"] == .int(701))
   }
 }

@@ -36,16 +36,29 @@ struct BatchItem: Sendable {
   /// The expanded state's position in the batch.
   var source: Int32
   var move = Move.root
-  var hash: UInt64 = 0
-  var start: Int32 = 0
-  var end: Int32 = 0
+  /// A candidate's component vector: where it starts in the batch's `vectors`, and its
+  /// first not-yet-interned component in the batch's `pending`.
+  var vector: Int32 = 0
+  var firstPending: Int32 = 0
   var violation: Violation?
+}
+
+/// A component a worker encoded because it differs from the parent's: its bytes in the
+/// batch arena and their hash. The merge interns it.
+struct PendingComponent: Sendable {
+  var start: Int32
+  var end: Int32
+  var hash: UInt64
 }
 
 /// The output of expanding a slice of the frontier (one worker's share of a batch).
 struct Batch: Sendable {
   var arena: [UInt8] = []
   var items: [BatchItem] = []
+  /// Component vectors of the candidates, `components` ids each; ``Expander/pending``
+  /// marks a component found in `pending` instead.
+  var vectors: [UInt32] = []
+  var pending: [PendingComponent] = []
   var transitions = 0
   var retryLimitHits = 0
   /// Per thread, per pc: attempted by some step of this batch.
@@ -72,28 +85,47 @@ struct Expander {
     self.symmetry = symmetry && !sym.isTrivial ? sym : nil
   }
 
-  /// Puts `s` in canonical form (symmetry) and appends its encoding to `arena`.
-  ///
-  /// - Returns: the hash of the encoding and where it lies in `arena`.
-  mutating func store(_ s: inout State, in arena: inout [UInt8]) -> (UInt64, Int32, Int32) {
-    if let symmetry { _ = symmetry.canonicalize(&s, scratch: &scratch) }
-    writer.reset()
-    s.encode(into: &writer)
-    let start = arena.count
-    arena.append(contentsOf: writer.buffer)
-    let hash = StateHash.hash(writer.buffer)
-    return (hash, Int32(start), Int32(arena.count))
+  /// Marks a component of a candidate's vector that is in the batch's `pending` list.
+  static let pending = UInt32.max
+
+  /// Puts `s` in canonical form (symmetry) and appends its component vector to `out`:
+  /// the parent's id for every component `s` shares with `parent`, ``pending`` (and the
+  /// encoding in the arena) for the others.
+  mutating func store(_ s: inout State, parent: State?, parentVector: UnsafeBufferPointer<UInt32>?, into out: inout Batch) {
+    if let symmetry { symmetry.canonicalize(&s, scratch: &scratch) }
+    for k in 0..<State.componentCount(threads: s.threads.count) {
+      if let parent, let parentVector, s.sameComponent(k, as: parent) {
+        out.vectors.append(parentVector[k])
+        continue
+      }
+      writer.reset()
+      s.encodeComponent(k, into: &writer)
+      let start = out.arena.count
+      out.arena.append(contentsOf: writer.buffer)
+      out.pending.append(PendingComponent(start: Int32(start), end: Int32(out.arena.count), hash: StateHash.hash(writer.buffer)))
+      out.vectors.append(Self.pending)
+    }
   }
 
-  /// The canonical hash of `s` (trace reconstruction).
-  mutating func canonicalHash(_ s: State) -> UInt64 {
+  /// The canonical component vector of `s` when every component is already stored, else nil
+  /// (trace reconstruction).
+  mutating func canonicalVector(_ s: State, components: VisitedStore) -> [UInt32]? {
     var copy = s
-    var arena: [UInt8] = []
-    return store(&copy, in: &arena).0
+    if let symmetry { symmetry.canonicalize(&copy, scratch: &scratch) }
+    var vector: [UInt32] = []
+    for k in 0..<State.componentCount(threads: copy.threads.count) {
+      writer.reset()
+      copy.encodeComponent(k, into: &writer)
+      guard let id = components.find(writer.buffer, hash: StateHash.hash(writer.buffer)) else { return nil }
+      vector.append(UInt32(id))
+    }
+    return vector
   }
 
   /// Expands `s`, the `source`-th state of the batch, appending its items to `out`.
-  mutating func expand(_ s: State, source: Int32, atDepthBound: Bool, into out: inout Batch) throws(ModelError) {
+  mutating func expand(
+    _ s: State, vector: UnsafeBufferPointer<UInt32>, source: Int32, atDepthBound: Bool, into out: inout Batch
+  ) throws(ModelError) {
     if s.allEnded {
       if s.threads.contains(where: { $0.outcome == .retryLimit }) {
         out.retryLimitHits += 1
@@ -136,8 +168,11 @@ struct Expander {
         out.items.append(BatchItem(kind: .stepViolation, source: source, move: move, violation: violation))
         continue
       }
-      let (hash, start, end) = store(&next, in: &out.arena)
-      out.items.append(BatchItem(kind: .candidate, source: source, move: move, hash: hash, start: start, end: end))
+      let item = BatchItem(
+        kind: .candidate, source: source, move: move, vector: Int32(out.vectors.count),
+        firstPending: Int32(out.pending.count))
+      store(&next, parent: s, parentVector: vector, into: &out)
+      out.items.append(item)
     }
   }
 

@@ -39,7 +39,7 @@ extension Explorer {
   /// thread. The violation is the one the real schedule commits, so its message names the
   /// real thread.
   func reconstruct(
-    to id: Int32, last: Move?, invariant: Invariant, site: FindingSite, trace: TraceLog
+    to id: Int32, last: Move?, invariant: Invariant, site: FindingSite, trace: TraceLog, components: VisitedStore
   ) throws -> Finding {
     var expander = Expander(model: model, por: options.partialOrder, symmetry: options.symmetry)
     let groups = expander.symmetry?.groups ?? []
@@ -56,7 +56,8 @@ extension Explorer {
       for t in candidates(move.thread) {
         var next = real
         guard case .stepped = try expander.apply(move, thread: t, to: &next).0,
-          UInt32(truncatingIfNeeded: expander.canonicalHash(next)) == trace.hashes[Int(child)]
+          let vector = expander.canonicalVector(next, components: components),
+          UInt32(truncatingIfNeeded: vector.withUnsafeBytes { StateHash.hash($0) }) == trace.hashes[Int(child)]
         else { continue }
         real = next
         schedule += Move(thread: Int16(t), branch: move.branch, coalesced: move.coalesced).choices

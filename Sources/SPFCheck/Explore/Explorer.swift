@@ -118,20 +118,45 @@ struct Explorer {
     var expanders = (0..<jobs).map { _ in
       Expander(model: model, por: options.partialOrder, symmetry: options.symmetry)
     }
+    var components = VisitedStore(mode: .exact)
     var store = VisitedStore(mode: options.fingerprint ? .fingerprint : .exact)
     var trace = TraceLog()
-    var frontier = Frontier()
+    let width = State.componentCount(threads: model.threads.count)
+    var frontier = Frontier(width: width)
     var stats = Statistics()
     var findings: [Finding] = []
     var incomplete: String?
     var reached = model.threads.map { [Bool](repeating: false, count: $0.code.count) }
 
+    var vector = [UInt32](repeating: 0, count: width)
+    /// Interns a candidate's new components and inserts its vector; returns its hash when new.
+    func admit(_ batch: Batch, _ item: BatchItem) -> UInt64? {
+      var p = Int(item.firstPending)
+      for k in 0..<width {
+        let id = batch.vectors[Int(item.vector) + k]
+        if id != Expander.pending {
+          vector[k] = id
+          continue
+        }
+        let c = batch.pending[p]
+        p += 1
+        vector[k] = UInt32(batch.arena.withUnsafeBytes {
+          components.intern(UnsafeRawBufferPointer(rebasing: $0[Int(c.start)..<Int(c.end)]), hash: c.hash)
+        })
+      }
+      return vector.withUnsafeBytes { raw in
+        let hash = StateHash.hash(raw)
+        return store.insert(raw, hash: hash) ? hash : nil
+      }
+    }
+
     var initial = model.initial
-    let (hash, lo, hi) = expanders[0].store(&initial, in: &frontier.arena)
-    frontier.ids.append(0)
-    frontier.starts.append(Int(hi))
-    _ = frontier.arena.withUnsafeBytes { store.insert(UnsafeRawBufferPointer(rebasing: $0[Int(lo)..<Int(hi)]), hash: hash) }
-    trace.append(parent: -1, move: .root, hash: hash)
+    var root = Batch(reached: [])
+    let rootItem = BatchItem(kind: .candidate, source: 0)
+    expanders[0].store(&initial, parent: nil, parentVector: nil, into: &root)
+    let rootHash = admit(root, rootItem)!
+    frontier.append(id: 0, vector)
+    trace.append(parent: -1, move: .root, hash: rootHash)
 
     func record(_ item: BatchItem, at id: Int32) throws {
       guard let v = item.violation else { return }
@@ -146,18 +171,19 @@ struct Explorer {
       default: site = .step
       }
       let last = item.kind == .stepViolation ? item.move : nil
-      findings.append(try reconstruct(to: id, last: last, invariant: v.invariant, site: site, trace: trace))
+      findings.append(
+        try reconstruct(to: id, last: last, invariant: v.invariant, site: site, trace: trace, components: components))
     }
 
     var depth = 0
     search: while !frontier.isEmpty {
       let atBound = options.maxDepth.map { depth >= $0 } ?? false
-      var next = Frontier()
+      var next = Frontier(width: width)
       var first = 0
       while first < frontier.count {
         let count = min(Self.batchSize, frontier.count - first)
         let batches = try expand(
-          frontier, first: first, count: count, atDepthBound: atBound, with: &expanders)
+          frontier, first: first, count: count, atDepthBound: atBound, components: components, with: &expanders)
         for batch in batches {
           stats.transitions += batch.transitions
           stats.retryLimitHits += batch.retryLimitHits
@@ -168,12 +194,9 @@ struct Explorer {
             let sourceID = frontier.ids[first + Int(item.source)]
             switch item.kind {
             case .candidate:
-              let inserted = batch.arena.withUnsafeBytes {
-                store.insert(UnsafeRawBufferPointer(rebasing: $0[Int(item.start)..<Int(item.end)]), hash: item.hash)
-              }
-              guard inserted else { continue }
-              trace.append(parent: sourceID, move: item.move, hash: item.hash)
-              next.append(id: Int32(store.count - 1), batch.arena[Int(item.start)..<Int(item.end)])
+              guard let hash = admit(batch, item) else { continue }
+              trace.append(parent: sourceID, move: item.move, hash: hash)
+              next.append(id: Int32(store.count - 1), vector)
               stats.maxDepth = depth + 1
               if let limit = options.maxStates, store.count >= limit {
                 incomplete = "state bound \(limit) reached"
@@ -199,7 +222,7 @@ struct Explorer {
           snapshot.states = store.count
           snapshot.seconds = now.timeIntervalSince(start)
           snapshot.peakMemoryBytes = Self.peakMemoryBytes()
-          snapshot.storeBytes = store.bytes
+          snapshot.storeBytes = store.bytes + components.bytes
           report(snapshot, frontier.count - first + next.count)
         }
       }
@@ -209,7 +232,7 @@ struct Explorer {
     stats.states = store.count
     stats.seconds = Date().timeIntervalSince(start)
     stats.peakMemoryBytes = Self.peakMemoryBytes()
-    stats.storeBytes = store.bytes
+    stats.storeBytes = store.bytes + components.bytes
     stats.traceBytes = trace.bytes
     stats.omissionProbability = store.omissionProbability
     let verdict: Verdict
@@ -227,7 +250,8 @@ struct Explorer {
 
   /// Expands `count` frontier states from `first`, split between the workers.
   private func expand(
-    _ frontier: Frontier, first: Int, count: Int, atDepthBound: Bool, with expanders: inout [Expander]
+    _ frontier: Frontier, first: Int, count: Int, atDepthBound: Bool, components: VisitedStore,
+    with expanders: inout [Expander]
   ) throws(ModelError) -> [Batch] {
     let jobs = expanders.count
     let empty = Batch(reached: model.threads.map { [Bool](repeating: false, count: $0.code.count) })
@@ -239,12 +263,18 @@ struct Explorer {
       let hi = min(first + count, lo + per)
       guard lo < hi else { return }
       var batch = empty
-      frontier.arena.withUnsafeBytes { bytes in
+      frontier.vectors.withUnsafeBufferPointer { vectors in
         for i in lo..<hi {
-          var reader = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[frontier.starts[i]..<frontier.starts[i + 1]]))
-          let s = State(decoding: &reader)
+          let vector = UnsafeBufferPointer(rebasing: vectors[(i * frontier.width)..<((i + 1) * frontier.width)])
+          var s = State()
+          for k in 0..<frontier.width {
+            components.withEncoding(of: Int(vector[k])) { bytes in
+              var reader = ByteReader(bytes)
+              s.decodeComponent(k, from: &reader)
+            }
+          }
           do throws(ModelError) {
-            try work.base[w].expand(s, source: Int32(i - first), atDepthBound: atDepthBound, into: &batch)
+            try work.base[w].expand(s, vector: vector, source: Int32(i - first), atDepthBound: atDepthBound, into: &batch)
           } catch {
             batch.error = (error, Int32(i - first))
             return
@@ -273,18 +303,20 @@ struct Explorer {
   }
 }
 
-/// The states of one breadth-first level still to expand, encoded back to back.
+/// The states of one breadth-first level still to expand, as component vectors.
 struct Frontier: Sendable {
-  var arena: [UInt8] = []
-  var starts: [Int] = [0]
+  /// Components per state.
+  let width: Int
+  var vectors: [UInt32] = []
   var ids: [Int32] = []
+
+  init(width: Int) { self.width = width }
 
   var count: Int { ids.count }
   var isEmpty: Bool { ids.isEmpty }
 
-  mutating func append(id: Int32, _ bytes: ArraySlice<UInt8>) {
-    arena.append(contentsOf: bytes)
-    starts.append(arena.count)
+  mutating func append(id: Int32, _ vector: [UInt32]) {
+    vectors.append(contentsOf: vector)
     ids.append(id)
   }
 }

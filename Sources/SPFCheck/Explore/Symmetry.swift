@@ -1,3 +1,5 @@
+import Foundation
+
 /// Symmetry reduction over identical threads (declared together with `count: N`), by a
 /// canonical thread order (Ip & Dill, "Better verification through symmetry", 1996).
 ///
@@ -24,29 +26,39 @@ struct Symmetry {
 
   var isTrivial: Bool { groups.isEmpty }
 
-  /// Puts `s` in canonical thread order; returns the permutation applied
-  /// (`perm[old] == new`), or nil when the state already was canonical.
-  func canonicalize(_ s: inout State, scratch w: inout ByteWriter) -> [Int]? {
+  /// Puts `s` in canonical thread order.
+  ///
+  /// - Returns: true when threads moved.
+  @discardableResult
+  func canonicalize(_ s: inout State, scratch w: inout ByteWriter) -> Bool {
     var perm: [Int]?
     for group in groups {
-      var keyed: [(key: [UInt8], thread: Int)] = []
-      keyed.reserveCapacity(group.count)
+      // Encode the group's threads back to back and sort their positions by those bytes.
+      w.reset()
+      var ranges: [Range<Int>] = []
       for t in group {
-        w.reset()
+        let start = w.count
         s.threads[t].encode(into: &w)
-        keyed.append((w.bytes, t))
+        ranges.append(start..<w.count)
       }
-      // Stable: equal thread states keep their relative order.
-      let sorted = keyed.enumerated().sorted {
-        $0.element.key.lexicographicallyPrecedes($1.element.key)
-          || ($0.element.key == $1.element.key && $0.offset < $1.offset)
-      }.map(\.element.thread)
-      guard sorted != group else { continue }
+      let buffer = w.buffer
+      func less(_ a: Int, _ b: Int) -> Bool {
+        let x = buffer[ranges[a]]
+        let y = buffer[ranges[b]]
+        let n = min(x.count, y.count)
+        let c = memcmp(buffer.baseAddress! + x.startIndex, buffer.baseAddress! + y.startIndex, n)
+        if c != 0 { return c < 0 }
+        if x.count != y.count { return x.count < y.count }
+        return a < b  // stable: equal thread states keep their order
+      }
+      let order = group.indices.sorted(by: less)
+      guard order != Array(group.indices) else { continue }
       if perm == nil { perm = Array(s.threads.indices) }
-      for (slot, old) in sorted.enumerated() { perm![old] = group[slot] }
+      for (slot, position) in order.enumerated() { perm![group[position]] = group[slot] }
     }
-    if let perm { s.renameThreads(perm) }
-    return perm
+    guard let perm else { return false }
+    s.renameThreads(perm)
+    return true
   }
 }
 

@@ -58,6 +58,29 @@ struct VisitedStore {
     arena.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[starts[id]..<starts[id + 1]])) }
   }
 
+  /// Exact mode: the id of `bytes`, inserting it when new (component interning).
+  mutating func intern(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> Int {
+    if let id = find(bytes, hash: hash) { return id }
+    _ = insert(bytes, hash: hash)
+    return count - 1
+  }
+
+  /// Exact mode: the id of `bytes`, or nil when absent.
+  func find(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
+    let n = slots.count
+    let tag = hash & 0xFFFF_FFFF_0000_0000
+    var i = home(hash)
+    while true {
+      let slot = slots[i]
+      if slot == 0 { return nil }
+      if slot & 0xFFFF_FFFF_0000_0000 == tag && equals(Int(slot & 0xFFFF_FFFF) - 1, bytes) {
+        return Int(slot & 0xFFFF_FFFF) - 1
+      }
+      i += 1
+      if i == n { i = 0 }
+    }
+  }
+
   /// Inserts a state given its encoding and hash; returns false when it was already present.
   ///
   /// - Complexity: expected O(1) probes at load factor ≤ 0.8, plus one `memcmp` on a 32-bit hash match.

@@ -10,8 +10,64 @@
 /// `init(decoding:)`; `StateEncodingTests` round-trips every reachable state of the
 /// corpus, so a field forgotten on one side fails there.
 extension State {
-  /// Appends the encoding of `self` to `w`.
+  /// Components stored separately (SPIN's COLLAPSE compression): the mm, the VMAs, the page
+  /// tables, the rest of the shared state, then one component per thread. A successor
+  /// usually changes two or three of them; the others keep the parent's component ids.
+  static let sharedComponents = 4
+
+  /// Number of components of a state with `threads` threads.
+  static func componentCount(threads: Int) -> Int { sharedComponents + threads }
+
+  /// Appends the encoding of component `k` to `w`.
+  func encodeComponent(_ k: Int, into w: inout ByteWriter) {
+    switch k {
+    case 0: encodeMM(into: &w)
+    case 1: encodeVMAs(into: &w)
+    case 2: encodeTables(into: &w)
+    case 3: encodeRest(into: &w)
+    default: threads[k - Self.sharedComponents].encode(into: &w)
+    }
+  }
+
+  /// Replaces component `k` with the one `r` holds (threads are decoded in order).
+  mutating func decodeComponent(_ k: Int, from r: inout ByteReader) {
+    switch k {
+    case 0: decodeMM(from: &r)
+    case 1: decodeVMAs(from: &r)
+    case 2: decodeTables(from: &r)
+    case 3: decodeRest(from: &r)
+    default: threads.append(ThreadState(decoding: &r))
+    }
+  }
+
+  /// True when component `k` of `self` equals that of `other`. Cheap for untouched
+  /// components: equal arrays that share storage compare in O(1).
+  func sameComponent(_ k: Int, as other: State) -> Bool {
+    switch k {
+    case 0: return mm == other.mm
+    case 1: return vmas == other.vmas
+    case 2: return tables == other.tables
+    case 3:
+      return pages == other.pages && objs == other.objs && callbacks == other.callbacks && globals == other.globals
+        && cells == other.cells && tree == other.tree
+    default: return threads[k - Self.sharedComponents] == other.threads[k - Self.sharedComponents]
+    }
+  }
+
+  /// Appends the encoding of `self` to `w`: the thread count, then every component.
   func encode(into w: inout ByteWriter) {
+    w.count(threads.count)
+    for k in 0..<Self.componentCount(threads: threads.count) { encodeComponent(k, into: &w) }
+  }
+
+  /// Decodes a state written by ``encode(into:)``.
+  init(decoding r: inout ByteReader) {
+    self.init()
+    let n = r.count()
+    for k in 0..<Self.componentCount(threads: n) { decodeComponent(k, from: &r) }
+  }
+
+  private func encodeMM(into w: inout ByteWriter) {
     w.unsigned(mm.mmapReaders)
     w.signed(mm.mmapWriter)
     w.unsigned(mm.writersWaiting)
@@ -20,7 +76,9 @@ extension State {
     for i in mm.spinOwner.indices { w.signed(mm.spinOwner[i]) }
     w.signed(mm.freePages)
     w.signed(mm.reservePages)
+  }
 
+  private func encodeVMAs(into w: inout ByteWriter) {
     w.count(vmas.count)
     for i in vmas.indices {
       let v = vmas[i]
@@ -40,7 +98,9 @@ extension State {
       w.signed(v.refcount)
       w.unsigned(v.rcuReaders)
     }
+  }
 
+  private func encodeTables(into w: inout ByteWriter) {
     w.count(tables.count)
     for i in tables.indices {
       w.signed(tables[i].level)
@@ -61,7 +121,9 @@ extension State {
       w.signed(tables[i].ptlOwner)
       w.unsigned(tables[i].rcuReaders)
     }
+  }
 
+  private func encodeRest(into w: inout ByteWriter) {
     w.count(pages.count)
     for i in pages.indices {
       let p = pages[i]
@@ -80,9 +142,6 @@ extension State {
       w.unsigned(o.rcuReaders)
     }
 
-    w.count(threads.count)
-    for i in threads.indices { threads[i].encode(into: &w) }
-
     w.count(callbacks.count)
     for i in callbacks.indices { w.ref(callbacks[i].ref) }
     w.count(globals.count)
@@ -93,9 +152,7 @@ extension State {
     for i in tree.indices { w.signed(tree[i]) }
   }
 
-  /// Decodes a state written by ``encode(into:)``.
-  init(decoding r: inout ByteReader) {
-    self.init()
+  private mutating func decodeMM(from r: inout ByteReader) {
     mm.mmapReaders = r.unsigned()
     mm.mmapWriter = r.signed()
     mm.writersWaiting = r.unsigned()
@@ -103,7 +160,9 @@ extension State {
     mm.spinOwner = (0..<r.count()).map { _ in r.signed() }
     mm.freePages = r.signed()
     mm.reservePages = r.signed()
+  }
 
+  private mutating func decodeVMAs(from r: inout ByteReader) {
     vmas = (0..<r.count()).map { _ in
       let start: Int32 = r.signed()
       let end: Int32 = r.signed()
@@ -123,7 +182,9 @@ extension State {
       v.rcuReaders = r.unsigned()
       return v
     }
+  }
 
+  private mutating func decodeTables(from r: inout ByteReader) {
     tables = (0..<r.count()).map { _ in
       var t = TableState()
       t.level = r.signed()
@@ -141,7 +202,9 @@ extension State {
       t.rcuReaders = r.unsigned()
       return t
     }
+  }
 
+  private mutating func decodeRest(from r: inout ByteReader) {
     pages = (0..<r.count()).map { _ in
       PageState(life: Life(rawValue: r.byte())!, mapcount: r.signed(), cachedAt: r.signed(), rcuReaders: r.unsigned())
     }
@@ -154,7 +217,6 @@ extension State {
         rcuReaders: r.unsigned())
     }
 
-    threads = (0..<r.count()).map { _ in ThreadState(decoding: &r) }
     callbacks = (0..<r.count()).map { _ in Callback(ref: r.ref()!) }
     globals = (0..<r.count()).map { _ in r.value() }
     cells = (0..<r.count()).map { _ in r.value() }
