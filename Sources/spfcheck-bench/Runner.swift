@@ -63,8 +63,8 @@ enum Runner {
     let tag = "spfcheck-bench-\(getpid())-\(UInt64(Date().timeIntervalSince1970 * 1e6))"
     let outURL = tmp.appendingPathComponent(tag + ".out")
     let errURL = tmp.appendingPathComponent(tag + ".err")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
     defer {
       try? FileManager.default.removeItem(at: outURL)
       try? FileManager.default.removeItem(at: errURL)

@@ -33,7 +33,7 @@ struct SpinMeasurement: Sendable {
 /// The SPIN comparison: builds and runs the Promela twin of the `spf-N` cases.
 enum SpinBench {
   /// The compiler flags of the verifier (recorded in docs/performance.md).
-  static let gccFlags = ["-O2", "-DSAFETY", "-DNOFAIR", "-DMEMLIM=16384"]
+  static let gccFlags = ["-O2", "-DSAFETY", "-DNOFAIR", "-DMEMLIM=8192"]
   /// The run flags of the verifier: maximum search depth.
   static let panFlags = ["-m100000"]
 
@@ -95,8 +95,10 @@ enum SpinBench {
     }
     if p.status == 124 {
       m.incomplete = "time limit \(timeout)s"
-    } else if p.stdout.contains("out of memory") {
-      m.incomplete = "out of memory"
+    } else if p.stdout.contains("reached -DMEMLIM bound") || p.stdout.contains("out of memory") {
+      m.incomplete = "memory limit"
+    } else if p.stdout.contains("Search not completed") {
+      m.incomplete = m.incomplete ?? "search not completed"
     } else if m.statesStored == 0 {
       throw RunError(description: "pan exited \(p.status) without statistics:\n\(p.stdout.suffix(600))")
     }
@@ -108,7 +110,7 @@ enum SpinBench {
     func number(_ s: Substring) -> Double? { Double(s.trimmingCharacters(in: .whitespaces)) }
     for raw in text.split(separator: "\n") {
       let line = raw.trimmingCharacters(in: .whitespaces)
-      let words = line.split(separator: " ", omittingEmptySubsequences: true)
+      let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
       if line.hasSuffix("states, stored"), let v = words.first.flatMap(number) {
         m.statesStored = Int(v)
       } else if line.contains("transitions (= stored+matched)"), let v = words.first.flatMap(number) {

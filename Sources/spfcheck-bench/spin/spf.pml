@@ -9,7 +9,7 @@
  *   layout fanout [2,2,2] with the page tables populated, tables freed through RCU.
  *
  * Build and run (N = 2, 3, 4):
- *   spin -DNFAULT=N -a spf.pml && gcc -O2 -DSAFETY -DNOFAIR -DMEMLIM=16384 -o pan pan.c && ./pan -m100000
+ *   spin -DNFAULT=N -a spf.pml && gcc -O2 -DSAFETY -DNOFAIR -DMEMLIM=8192 -o pan pan.c && ./pan -m100000
  *
  * How it maps onto spfcheck (Sources/SPFCheck/Kernel):
  * - Every model op is one atomic step: one d_step (or, when it jumps or blocks, one atomic)
