@@ -28,7 +28,7 @@ struct BenchOptions: Sendable {
     usage: spfcheck-bench [--cases a,b] [--max-states N] [--timeout S] [--spin] [--markdown]
                           [--jobs-case NAME] [--spfcheck PATH] [--cases-dir DIR]
       --cases a,b      run only these cases (default: all of \(BenchCase.suite.map(\.name).joined(separator: ",")))
-      --max-states N   per-case state cap, reported as "capped" (default 5000000)
+      --max-states N   per-run state cap for spfcheck, reported as "capped" (default 5000000)
       --timeout S      per-run time limit in seconds (default 600)
       --spin           also run SPIN (spin -a, gcc, pan) on the Promela twin of each spf-N case
       --markdown       print markdown tables (for docs/performance.md)

@@ -23,6 +23,18 @@ struct CaseResult: Sendable {
   }
 }
 
+extension CaseResult {
+  /// seconds(`--jobs 1`) / seconds(`--jobs 2`), when both ran; nil otherwise.
+  var jobsSpeedup: String? {
+    func seconds(_ name: String) -> Double? {
+      guard case .measured(let m)? = runs.first(where: { $0.variant.name == name })?.outcome, m.seconds > 0 else { return nil }
+      return m.seconds
+    }
+    guard let one = seconds("jobs 1"), let two = seconds("jobs 2") else { return nil }
+    return Report.fixed(one / two, 2) + "x"
+  }
+}
+
 /// Renders the results as plain-text tables or as markdown.
 enum Report {
   static let columns = ["variant", "states", "transitions", "seconds", "states/s", "bytes/state", "peak MiB", "verdict"]
@@ -51,7 +63,7 @@ enum Report {
     case .skipped:
       return [variant.name, "skipped", "", "", "", "", "", ""]
     case .measured(let m):
-      let bps = m.bytesPerState.map { "\(fixed($0.value, 0)) (\($0.label))" } ?? "n/a"
+      let bps = m.bytesPerState.map { "\(fixed($0.value, $0.value < 100 ? 1 : 0)) (\($0.label))" } ?? "n/a"
       return [
         variant.name, grouped(m.states), grouped(m.transitions), fixed(m.seconds, 2), grouped(m.statesPerSecond),
         bps, fixed(Double(m.peakMemoryBytes) / 1_048_576, 1), m.verdict,
@@ -91,6 +103,7 @@ enum Report {
       if let s = r.spin { rows.append(spinCells(s)) }
       out += "\n== \(r.bench.name)\n" + textTable(rows)
       out += "reduction ratio (states without / with reductions): \(r.reductionRatio)\n"
+      if let j = r.jobsSpeedup { out += "--jobs 2 speedup (seconds with --jobs 1 / with --jobs 2): \(j)\n" }
       if let s = r.spin {
         out += "SPIN pipeline: spin -a \(fixed(s.spinSeconds, 2))s + gcc \(fixed(s.gccSeconds, 2))s + pan \(fixed(s.panWallSeconds, 2))s"
         out += " = \(fixed(s.totalSeconds, 2))s; state vector \(s.stateVectorBytes) B, depth \(s.depth), pan memory \(fixed(s.panMemoryMiB, 1)) MiB\n"
@@ -110,8 +123,8 @@ enum Report {
       if let s = r.spin { rows.append(spinCells(s)) }
       for row in rows { out += "| \(r.bench.name) | " + row.joined(separator: " | ") + " |\n" }
     }
-    out += "\n| case | reduction ratio (no reductions / default) |\n|---|---|\n"
-    for r in results { out += "| \(r.bench.name) | \(r.reductionRatio) |\n" }
+    out += "\n| case | reduction ratio (no reductions / default) | --jobs 2 speedup |\n|---|---|---|\n"
+    for r in results { out += "| \(r.bench.name) | \(r.reductionRatio) | \(r.jobsSpeedup ?? "") |\n" }
     let spins = results.compactMap(\.spin)
     if !spins.isEmpty {
       out += "\n| SPIN case | spin -a s | gcc s | pan s | total s | states stored | states/s | state vector B | pan memory MiB | peak RSS MiB |\n"
