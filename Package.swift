@@ -9,12 +9,16 @@ let package = Package(
   name: "spfcheck",
   products: [
     .executable(name: "spfcheck", targets: ["spfcheck"]),
+    .executable(name: "spfcheck-bench", targets: ["spfcheck-bench"]),
     .library(name: "SPFCheck", targets: ["SPFCheck"]),
   ],
   dependencies: [],
   targets: [
     .target(name: "SPFCheck"),
     .executableTarget(name: "spfcheck", dependencies: ["SPFCheck"]),
+    // The benchmark of issue 4 (docs/performance.md). It runs the spfcheck binary built next to
+    // it as a child process; the case models and the Promela twin are data, not sources.
+    .executableTarget(name: "spfcheck-bench", dependencies: ["spfcheck"], exclude: ["Cases", "spin"]),
     .testTarget(name: "SPFCheckTests", dependencies: ["SPFCheck", "spfcheck"]),
   ],
   swiftLanguageModes: [.v6]
