@@ -60,8 +60,8 @@ enum SwimlaneSVG {
       let y = top + i * rowHeight
       let (fill, stroke, strokeWidth) =
         r.isViolating ? ("#fde2e2", "#c53030", 2) : (r.inSlice ? ("#fff3c4", "#b7791f", 2) : ("#f7f7f7", "#999999", 1))
-      let cls = r.isViolating ? "step violation" : (r.inSlice ? "step slice" : "step")
-      out += "<g class=\"\(cls)\" id=\"step\(r.step.index)\">"
+      let cls = ["step"] + (r.inSlice ? ["slice"] : []) + (r.isViolating ? ["violation"] : [])
+      out += "<g class=\"\(cls.joined(separator: " "))\" id=\"step\(r.step.index)\">"
       out += "<title>\(e("step \(r.step.index) \(r.step.thread): \(r.cell)\n\(r.step.effect)"))</title>"
       out += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(laneWidth - 2 * boxInset)\" height=\"\(boxHeight)\" rx=\"4\" fill=\"\(fill)\" stroke=\"\(stroke)\" stroke-width=\"\(strokeWidth)\"/>"
       out += "<text x=\"\(x + 6)\" y=\"\(y + 16)\" font-weight=\"bold\">\(e(Swimlane.truncate(r.cell, to: boxChars)))</text>"
