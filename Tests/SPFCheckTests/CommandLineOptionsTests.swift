@@ -140,9 +140,85 @@ import Testing
     }
   }
 
+  // MARK: renderings and simulate
+
+  @Test(arguments: ["text", "swimlane", "json", "mermaid", "svg", "html"])
+  func replayFormats(_ format: String) throws {
+    guard case .replay(let c) = try CommandLineOptions.parse(["replay", "t.json", "--format=\(format)"]) else {
+      Issue.record("not a replay command")
+      return
+    }
+    #expect(c.format.rawValue == format)
+  }
+
+  @Test func colourAndWidthFlags() throws {
+    var replay = ReplayCommand(trace: "t.json")
+    replay.format = .swimlane
+    replay.color = .always
+    replay.width = 90
+    #expect(try CommandLineOptions.parse(["replay", "t.json", "--format", "swimlane", "--color", "always", "--width", "90"]) == .replay(replay))
+    var explore = ExploreCommand(model: "m.json")
+    explore.color = .never
+    explore.width = 70
+    #expect(try CommandLineOptions.parse(["explore", "m.json", "--color=never", "--width=70"]) == .explore(explore))
+    #expect(try CommandLineOptions.parse(["replay", "t.json"]) == .replay(ReplayCommand(trace: "t.json")))
+  }
+
+  @Test func simulateDefaults() throws {
+    let c = try CommandLineOptions.parse(["simulate", "m.json"])
+    #expect(c == .simulate(SimulateCommand(model: "m.json")))
+    guard case .simulate(let s) = c else { return }
+    #expect(s.runs == 100 && s.seed == 1 && s.strategy == .random && s.depth == 3 && s.maxSteps == 1000)
+    #expect(s.out == "counterexamples/simulate" && s.write && !s.quiet && s.color == .auto && s.width == nil)
+  }
+
+  @Test(arguments: [
+    ["simulate", "m.json", "--runs", "7", "--seed", "18446744073709551615", "--strategy", "pct", "--depth", "2",
+     "--max-steps", "50", "--out", "o", "--no-write", "--quiet", "--color", "never", "--width", "80"],
+    ["simulate", "--quiet", "--runs=7", "--seed=18446744073709551615", "--strategy=pct", "--depth=2", "--max-steps=50",
+     "--out=o", "--no-write", "--color=never", "--width=80", "m.json"],
+  ])
+  func simulateEveryOption(_ args: [String]) throws {
+    var expected = SimulateCommand(model: "m.json")
+    expected.runs = 7
+    expected.seed = UInt64.max
+    expected.strategy = .pct
+    expected.depth = 2
+    expected.maxSteps = 50
+    expected.out = "o"
+    expected.write = false
+    expected.quiet = true
+    expected.color = .never
+    expected.width = 80
+    #expect(try CommandLineOptions.parse(args) == .simulate(expected))
+  }
+
+  static let badRenderingLines: [BadLine] = [
+    BadLine(args: ["replay", "t.json", "--format", "png"], message: "--format takes text, swimlane, json, mermaid, svg or html, got \"png\""),
+    BadLine(args: ["replay", "t.json", "--color", "sometimes"], message: "--color takes auto, always or never, got \"sometimes\""),
+    BadLine(args: ["replay", "t.json", "--width", "0"], message: "--width takes a positive integer, got \"0\""),
+    BadLine(args: ["explore", "m.json", "--color"], message: "--color needs a value"),
+    BadLine(args: ["simulate"], message: "simulate takes exactly one model file, got 0"),
+    BadLine(args: ["simulate", "a.json", "b.json"], message: "simulate takes exactly one model file, got 2"),
+    BadLine(args: ["simulate", "m.json", "--runs", "0"], message: "--runs takes a positive integer, got \"0\""),
+    BadLine(args: ["simulate", "m.json", "--seed", "-1"], message: "--seed takes an integer from 0 to 2^64-1, got \"-1\""),
+    BadLine(args: ["simulate", "m.json", "--seed", "18446744073709551616"], message: "--seed takes an integer from 0 to 2^64-1"),
+    BadLine(args: ["simulate", "m.json", "--strategy", "dfs"], message: "--strategy takes random or pct, got \"dfs\""),
+    BadLine(args: ["simulate", "m.json", "--depth", "0"], message: "--depth takes a positive integer, got \"0\""),
+    BadLine(args: ["simulate", "m.json", "--max-steps", "x"], message: "--max-steps takes a positive integer, got \"x\""),
+    BadLine(args: ["simulate", "m.json", "--out="], message: "--out needs a folder"),
+    BadLine(args: ["simulate", "m.json", "--all"], message: "unknown option --all"),
+    BadLine(args: ["simulate", "m.json", "--quiet=1"], message: "--quiet takes no value"),
+  ]
+
+  @Test(arguments: badRenderingLines)
+  func renderingAndSimulateUsageErrors(_ line: BadLine) {
+    usageErrors(line)
+  }
+
   @Test func usageTextNamesEveryCommandAndExitStatus() {
     let usage = CommandLineOptions.usage
-    for word in ["explore", "replay", "check", "--help", "--version", "64 usage", "65 bad model"] {
+    for word in ["explore", "replay", "check", "simulate", "--strategy random|pct", "swimlane|json|mermaid|svg|html", "--color auto|always|never", "--help", "--version", "64 usage", "65 bad model"] {
       #expect(usage.contains(word), "usage lacks \(word)")
     }
   }

@@ -30,6 +30,15 @@ public enum Command: Equatable, Sendable {
   case explore(ExploreCommand)
   case replay(ReplayCommand)
   case check(CheckCommand)
+  case simulate(SimulateCommand)
+}
+
+/// `--color auto|always|never`: whether terminal renderings use ANSI colour.
+public enum ColorChoice: String, Equatable, Sendable {
+  /// Colour when stdout is a terminal and `NO_COLOR` is unset or empty.
+  case auto
+  case always
+  case never
 }
 
 public struct ExploreCommand: Equatable, Sendable {
@@ -53,17 +62,49 @@ public struct ExploreCommand: Equatable, Sendable {
   public var jobs: Int?
   /// `--fingerprint`: hash compaction instead of exact state storage.
   public var fingerprint = false
+  /// `--color`: colour in the swimlanes printed at the end.
+  public var color = ColorChoice.auto
+  /// `--width`: the swimlanes' total width (default `COLUMNS`, else 120).
+  public var width: Int?
 }
 
 public struct ReplayCommand: Equatable, Sendable {
   /// How `replay` renders the counterexample.
   public enum Format: String, Equatable, Sendable {
-    case text, json, mermaid
+    case text, json, mermaid, swimlane, svg, html
   }
   public var trace: String
   public var model: String?
   public var quiet = false
   public var format = Format.text
+  /// `--color`: colour in the swimlane rendering.
+  public var color = ColorChoice.auto
+  /// `--width`: the swimlane's total width (default `COLUMNS`, else 120).
+  public var width: Int?
+}
+
+/// `spfcheck simulate`: random walks through a model's state space.
+public struct SimulateCommand: Equatable, Sendable {
+  /// How each run picks the next step.
+  public enum Strategy: String, Equatable, Sendable {
+    /// Uniformly among every enabled step (threads, grace period, branches).
+    case random
+    /// Probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010).
+    case pct
+  }
+  public var model: String
+  public var runs = 100
+  public var seed: UInt64 = 1
+  public var strategy = Strategy.random
+  /// PCT's bug depth d: d - 1 priority change points per run.
+  public var depth = 3
+  /// Steps after which a run is abandoned (and PCT's default estimate of the run length).
+  public var maxSteps = 1000
+  public var out = "counterexamples/simulate"
+  public var write = true
+  public var quiet = false
+  public var color = ColorChoice.auto
+  public var width: Int?
 }
 
 public struct CheckCommand: Equatable, Sendable {
@@ -79,8 +120,13 @@ public enum CommandLineOptions {
     usage: spfcheck explore MODEL.json [--out DIR] [--all] [--max-states N] [--max-depth N]
                                        [--timeout SECONDS] [--no-write] [--quiet] [--coverage text|json]
                                        [--progress json] [--no-por] [--no-symmetry] [--jobs N]
-                                       [--fingerprint]
-           spfcheck replay TRACE.json [--model MODEL.json] [--quiet] [--format text|json|mermaid]
+                                       [--fingerprint] [--color auto|always|never] [--width N]
+           spfcheck replay TRACE.json [--model MODEL.json] [--quiet]
+                                      [--format text|swimlane|json|mermaid|svg|html]
+                                      [--color auto|always|never] [--width N]
+           spfcheck simulate MODEL.json [--runs N] [--seed S] [--strategy random|pct] [--depth D]
+                                        [--max-steps K] [--out DIR] [--no-write] [--quiet]
+                                        [--color auto|always|never] [--width N]
            spfcheck check PATH... [--counterexamples DIR] [--junit FILE] [--format text|json]
            spfcheck --help | --version
 
@@ -98,7 +144,8 @@ public enum CommandLineOptions {
       var options: [String: String] = [:]
       var flags: Set<String> = []
       let positional = try split(
-        &rest, valued: ["--out", "--max-states", "--max-depth", "--timeout", "--coverage", "--progress", "--jobs"],
+        &rest,
+        valued: ["--out", "--max-states", "--max-depth", "--timeout", "--coverage", "--progress", "--jobs", "--color", "--width"],
         flags: ["--all", "--quiet", "--no-write", "--no-por", "--no-symmetry", "--fingerprint"], into: &options, &flags)
       guard positional.count == 1 else { throw UsageError(message: "explore takes exactly one model file, got \(positional.count)") }
       var c = ExploreCommand(model: positional[0])
@@ -114,6 +161,8 @@ public enum CommandLineOptions {
         guard f == "json" else { throw UsageError(message: "--progress takes json, got \"\(f)\"") }
         c.progressJSON = true
       }
+      c.color = try color(options)
+      c.width = try options["--width"].map { v throws(UsageError) in try positiveInt(v, "--width") }
       c.all = flags.contains("--all")
       c.quiet = flags.contains("--quiet")
       c.write = !flags.contains("--no-write")
@@ -131,16 +180,20 @@ public enum CommandLineOptions {
     case "replay":
       var options: [String: String] = [:]
       var flags: Set<String> = []
-      let positional = try split(&rest, valued: ["--model", "--format"], flags: ["--quiet"], into: &options, &flags)
+      let positional = try split(&rest, valued: ["--model", "--format", "--color", "--width"], flags: ["--quiet"], into: &options, &flags)
       guard positional.count == 1 else { throw UsageError(message: "replay takes exactly one counterexample file, got \(positional.count)") }
       var c = ReplayCommand(trace: positional[0], model: options["--model"], quiet: flags.contains("--quiet"))
       if let f = options["--format"] {
         guard let format = ReplayCommand.Format(rawValue: f) else {
-          throw UsageError(message: "--format takes text, json or mermaid, got \"\(f)\"")
+          throw UsageError(message: "--format takes text, swimlane, json, mermaid, svg or html, got \"\(f)\"")
         }
         c.format = format
       }
+      c.color = try color(options)
+      c.width = try options["--width"].map { v throws(UsageError) in try positiveInt(v, "--width") }
       return .replay(c)
+    case "simulate":
+      return .simulate(try simulate(rest))
     case "check":
       var options: [String: String] = [:]
       var flags: Set<String> = []
@@ -157,6 +210,47 @@ public enum CommandLineOptions {
     default:
       throw UsageError(message: "unknown command \"\(verb)\"")
     }
+  }
+
+  /// Parses `simulate`'s arguments.
+  private static func simulate(_ arguments: [String]) throws(UsageError) -> SimulateCommand {
+    var rest = arguments
+    var options: [String: String] = [:]
+    var flags: Set<String> = []
+    let positional = try split(
+      &rest, valued: ["--runs", "--seed", "--strategy", "--depth", "--max-steps", "--out", "--color", "--width"],
+      flags: ["--no-write", "--quiet"], into: &options, &flags)
+    guard positional.count == 1 else { throw UsageError(message: "simulate takes exactly one model file, got \(positional.count)") }
+    var c = SimulateCommand(model: positional[0])
+    if let v = options["--runs"] { c.runs = try positiveInt(v, "--runs") }
+    if let v = options["--seed"] {
+      guard let seed = UInt64(v) else { throw UsageError(message: "--seed takes an integer from 0 to 2^64-1, got \"\(v)\"") }
+      c.seed = seed
+    }
+    if let v = options["--strategy"] {
+      guard let strategy = SimulateCommand.Strategy(rawValue: v) else {
+        throw UsageError(message: "--strategy takes random or pct, got \"\(v)\"")
+      }
+      c.strategy = strategy
+    }
+    if let v = options["--depth"] { c.depth = try positiveInt(v, "--depth") }
+    if let v = options["--max-steps"] { c.maxSteps = try positiveInt(v, "--max-steps") }
+    if let o = options["--out"] {
+      guard !o.isEmpty else { throw UsageError(message: "--out needs a folder") }
+      c.out = o
+    }
+    c.write = !flags.contains("--no-write")
+    c.quiet = flags.contains("--quiet")
+    c.color = try color(options)
+    c.width = try options["--width"].map { v throws(UsageError) in try positiveInt(v, "--width") }
+    return c
+  }
+
+  /// The `--color` value, `auto` when absent.
+  private static func color(_ options: [String: String]) throws(UsageError) -> ColorChoice {
+    guard let v = options["--color"] else { return .auto }
+    guard let choice = ColorChoice(rawValue: v) else { throw UsageError(message: "--color takes auto, always or never, got \"\(v)\"") }
+    return choice
   }
 
   private static func positiveInt(_ text: String, _ flag: String) throws(UsageError) -> Int {

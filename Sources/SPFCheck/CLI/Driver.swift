@@ -28,6 +28,7 @@ public enum Driver {
     case .explore(let c): return explore(c)
     case .replay(let c): return replay(c)
     case .check(let c): return check(c)
+    case .simulate(let c): return simulate(c)
     }
   }
 
@@ -67,6 +68,7 @@ public enum Driver {
       if case .incomplete(let reason) = result.verdict { out += " (\(reason); no violation found so far)" }
       out += "\n"
       var counters: [String: Int] = [:]
+      var lanes: [(path: String?, cx: Counterexample)] = []
       for finding in result.findings {
         let cx = try counterexample(for: finding, model: model, minimize: !c.all)
         out += "  \(finding.violation.invariant.rawValue): \(finding.violation.message)\n"
@@ -77,10 +79,11 @@ public enum Driver {
           let path = "\(c.out)/\(model.name).\(key)\(suffix).json"
           try FileIO.writeAtomically(cx.json(model: model).serialized() + "\n", to: path)
           out += "    counterexample: \(path) (\(cx.schedule.count) steps, \(cx.preemptions) preemptions, \(cx.contextSwitches) context switches)\n"
+          lanes.append((path, cx))
+        } else {
+          lanes.append((nil, cx))
         }
-        if !c.quiet {
-          out += TraceRenderer.text(cx, indent: "    ")
-        }
+        if !c.quiet { out += "    explanation: \(Explanation.text(cx))\n" }
       }
       out += statsLine(result.stats)
       out += storeLine(result.stats, options)
@@ -88,6 +91,7 @@ public enum Driver {
       if result.stats.retryLimitHits > 0 {
         out += "bounded: \(result.stats.retryLimitHits) terminal states stopped at the retry limit (\(model.options.retryLimit))\n"
       }
+      if !c.quiet { out += swimlanes(lanes, terminal: .current(color: c.color, width: c.width)) }
       let timing = timingLine(result.stats)
       if c.coverageJSON { out = coverageJSON(model: model, result: result) }
       let status: ExitStatus
@@ -156,6 +160,16 @@ public enum Driver {
     ]).serialized() + "\n"
   }
 
+  /// The swimlane of each counterexample, headed by the file it was written to.
+  static func swimlanes(_ lanes: [(path: String?, cx: Counterexample)], terminal: Terminal) -> String {
+    var out = ""
+    for (path, cx) in lanes {
+      out += "\nswimlane \(cx.invariant.rawValue): \(path ?? "(not written)")\n"
+      out += SwimlaneText.render(cx, width: terminal.width, color: terminal.color, explanation: false)
+    }
+    return out.isEmpty ? "" : out + "\n"
+  }
+
   static func statsLine(_ s: Statistics) -> String {
     "states: \(s.states)  transitions: \(s.transitions)  max depth: \(s.maxDepth)\n"
   }
@@ -212,10 +226,19 @@ public enum Driver {
       switch c.format {
       case .json: return RunResult(status: .ok, stdout: shown.json(model: model).serialized() + "\n")
       case .mermaid: return RunResult(status: .ok, stdout: TraceRenderer.mermaid(shown))
-      case .text: break
+      case .svg: return RunResult(status: .ok, stdout: SwimlaneSVG.render(shown))
+      case .html: return RunResult(status: .ok, stdout: SwimlaneHTML.render(shown))
+      case .text, .swimlane: break
       }
       var out = "replaying \(c.trace) against \(ModelLoader.relativePath(model.file)) (model unchanged)\n"
-      if !c.quiet { out += TraceRenderer.text(shown, indent: "") }
+      if !c.quiet {
+        if c.format == .swimlane {
+          let terminal = Terminal.current(color: c.color, width: c.width)
+          out += SwimlaneText.render(shown, width: terminal.width, color: terminal.color, explanation: true)
+        } else {
+          out += TraceRenderer.text(shown, indent: "")
+        }
+      }
       out += "reproduced: \(v.invariant.rawValue) after \(shown.schedule.count) steps (\(shown.preemptions) preemptions, \(shown.contextSwitches) context switches)\n"
       return RunResult(status: .ok, stdout: out)
     } catch {

@@ -59,7 +59,6 @@ struct Batch: Sendable {
   /// marks a component found in `pending` instead.
   var vectors: [UInt32] = []
   var pending: [PendingComponent] = []
-  var transitions = 0
   var retryLimitHits = 0
   /// Per thread, per pc: attempted by some step of this batch.
   var reached: [[Bool]]
@@ -89,9 +88,14 @@ struct Expander {
   static let pending = UInt32.max
 
   /// Puts `s` in canonical form (symmetry) and appends its component vector to `out`:
-  /// the parent's id for every component `s` shares with `parent`, ``pending`` (and the
-  /// encoding in the arena) for the others.
-  mutating func store(_ s: inout State, parent: State?, parentVector: UnsafeBufferPointer<UInt32>?, into out: inout Batch) {
+  /// the parent's id for every component `s` shares with `parent`, the stored id of every
+  /// other component already in `components` (looked up here, in parallel, so the merge
+  /// only interns components never seen before), and ``pending`` (with the encoding in the
+  /// arena) for the rest.
+  mutating func store(
+    _ s: inout State, parent: State?, parentVector: UnsafeBufferPointer<UInt32>?, components: VisitedStore?,
+    into out: inout Batch
+  ) {
     if let symmetry { symmetry.canonicalize(&s, scratch: &scratch) }
     for k in 0..<State.componentCount(threads: s.threads.count) {
       if let parent, let parentVector, s.sameComponent(k, as: parent) {
@@ -100,9 +104,14 @@ struct Expander {
       }
       writer.reset()
       s.encodeComponent(k, into: &writer)
+      let hash = StateHash.hash(writer.buffer)
+      if let id = components?.find(writer.buffer, hash: hash) {
+        out.vectors.append(UInt32(id))
+        continue
+      }
       let start = out.arena.count
       out.arena.append(contentsOf: writer.buffer)
-      out.pending.append(PendingComponent(start: Int32(start), end: Int32(out.arena.count), hash: StateHash.hash(writer.buffer)))
+      out.pending.append(PendingComponent(start: Int32(start), end: Int32(out.arena.count), hash: hash))
       out.vectors.append(Self.pending)
     }
   }
@@ -124,7 +133,8 @@ struct Expander {
 
   /// Expands `s`, the `source`-th state of the batch, appending its items to `out`.
   mutating func expand(
-    _ s: State, vector: UnsafeBufferPointer<UInt32>, source: Int32, atDepthBound: Bool, into out: inout Batch
+    _ s: State, vector: UnsafeBufferPointer<UInt32>, components: VisitedStore, source: Int32, atDepthBound: Bool,
+    into out: inout Batch
   ) throws(ModelError) {
     if s.allEnded {
       if s.threads.contains(where: { $0.outcome == .retryLimit }) {
@@ -156,13 +166,12 @@ struct Expander {
       return
     }
     for (pre, move, result) in successors {
-      out.transitions += 1
       if move.thread >= 0 { out.reached[Int(move.thread)][Int(s.threads[Int(move.thread)].pc)] = true }
       var next = pre
       var move = move
       var violation = result.violation
       if violation == nil && move.thread >= 0 {
-        violation = try coalesce(&next, &move, reached: &out.reached, transitions: &out.transitions)
+        violation = try coalesce(&next, &move, reached: &out.reached)
       }
       if let violation {
         out.items.append(BatchItem(kind: .stepViolation, source: source, move: move, violation: violation))
@@ -171,7 +180,7 @@ struct Expander {
       let item = BatchItem(
         kind: .candidate, source: source, move: move, vector: Int32(out.vectors.count),
         firstPending: Int32(out.pending.count))
-      store(&next, parent: s, parentVector: vector, into: &out)
+      store(&next, parent: s, parentVector: vector, components: components, into: &out)
       out.items.append(item)
     }
   }
@@ -193,7 +202,7 @@ struct Expander {
   ///
   /// - Returns: the violation a coalesced step committed, if any.
   func coalesce(
-    _ s: inout State, _ move: inout Move, reached: inout [[Bool]], transitions: inout Int
+    _ s: inout State, _ move: inout Move, reached: inout [[Bool]]
   ) throws(ModelError) -> Violation? {
     guard let partialOrder else { return nil }
     let t = Int(move.thread)
@@ -201,7 +210,6 @@ struct Expander {
       reached[t][Int(s.threads[t].pc)] = true
       let result = try executor.step(&s, thread: t, branch: 0)
       move.coalesced += 1
-      transitions += 1
       if let v = result.violation { return v }
     }
     return nil

@@ -153,7 +153,7 @@ struct Explorer {
     var initial = model.initial
     var root = Batch(reached: [])
     let rootItem = BatchItem(kind: .candidate, source: 0)
-    expanders[0].store(&initial, parent: nil, parentVector: nil, into: &root)
+    expanders[0].store(&initial, parent: nil, parentVector: nil, components: nil, into: &root)
     let rootHash = admit(root, rootItem)!
     frontier.append(id: 0, vector)
     trace.append(parent: -1, move: .root, hash: rootHash)
@@ -185,7 +185,6 @@ struct Explorer {
         let batches = try expand(
           frontier, first: first, count: count, atDepthBound: atBound, components: components, with: &expanders)
         for batch in batches {
-          stats.transitions += batch.transitions
           stats.retryLimitHits += batch.retryLimitHits
           for t in reached.indices {
             for pc in reached[t].indices where batch.reached[t][pc] { reached[t][pc] = true }
@@ -194,6 +193,9 @@ struct Explorer {
             let sourceID = frontier.ids[first + Int(item.source)]
             switch item.kind {
             case .candidate:
+              // Counted per merged item (not per batch) so a run cut by --max-states reports the
+              // same transitions whatever --jobs is.
+              stats.transitions += 1 + Int(item.move.coalesced)
               guard let hash = admit(batch, item) else { continue }
               trace.append(parent: sourceID, move: item.move, hash: hash)
               next.append(id: Int32(store.count - 1), vector)
@@ -204,7 +206,10 @@ struct Explorer {
               }
             case .depthBound:
               incomplete = "depth bound \(options.maxDepth!) reached"
-            case .stepViolation, .quiescence, .deadlock:
+            case .stepViolation:
+              stats.transitions += 1 + Int(item.move.coalesced)
+              try record(item, at: sourceID)
+            case .quiescence, .deadlock:
               try record(item, at: sourceID)
             }
           }
@@ -274,7 +279,9 @@ struct Explorer {
             }
           }
           do throws(ModelError) {
-            try work.base[w].expand(s, vector: vector, source: Int32(i - first), atDepthBound: atDepthBound, into: &batch)
+            try work.base[w].expand(
+              s, vector: vector, components: components, source: Int32(i - first), atDepthBound: atDepthBound,
+              into: &batch)
           } catch {
             batch.error = (error, Int32(i - first))
             return

@@ -25,7 +25,7 @@ enum Explanation {
   static func text(_ cx: Counterexample) -> String {
     var out = lead(cx.invariant) + " " + cx.message.prefix(1).uppercased() + cx.message.dropFirst()
     if !out.hasSuffix(".") { out += "." }
-    let slice = cx.steps.filter { step in cx.objects.contains { mentions(step.effect, $0) } }
+    let slice = causalSlice(cx)
     if !slice.isEmpty {
       let parts = slice.map { "step \($0.index) \($0.thread) \($0.op) (\($0.effect))" }
       out += " Steps that touched \(cx.objects.joined(separator: " and ")): " + parts.joined(separator: "; ") + "."
@@ -36,6 +36,12 @@ enum Explanation {
     case .step: if let last = cx.steps.last { out += " The violating step is step \(last.index), by \(last.thread)." }
     }
     return out
+  }
+
+  /// The causal slice of `cx`: every step whose effect names one of the violation's objects,
+  /// in schedule order. The renderers mark these steps.
+  static func causalSlice(_ cx: Counterexample) -> [ReplayStep] {
+    cx.steps.filter { step in cx.objects.contains { mentions(step.effect, $0) } }
   }
 
   /// True when `text` names `object` (so `table#1` does not match `table#12`).
