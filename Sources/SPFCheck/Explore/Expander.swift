@@ -93,7 +93,7 @@ struct Expander {
   /// only interns components never seen before), and ``pending`` (with the encoding in the
   /// arena) for the rest.
   mutating func store(
-    _ s: inout State, parent: State?, parentVector: UnsafeBufferPointer<UInt32>?, components: VisitedStore?,
+    _ s: inout State, parent: State?, parentVector: UnsafeBufferPointer<UInt32>?, components: VisitedStore.Reader?,
     into out: inout Batch
   ) {
     if let symmetry { symmetry.canonicalize(&s, scratch: &scratch) }
@@ -133,7 +133,7 @@ struct Expander {
 
   /// Expands `s`, the `source`-th state of the batch, appending its items to `out`.
   mutating func expand(
-    _ s: State, vector: UnsafeBufferPointer<UInt32>, components: VisitedStore, source: Int32, atDepthBound: Bool,
+    _ s: State, vector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader, source: Int32, atDepthBound: Bool,
     into out: inout Batch
   ) throws(ModelError) {
     if s.allEnded {

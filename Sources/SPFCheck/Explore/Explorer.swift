@@ -115,8 +115,8 @@ struct Explorer {
     let start = Date()
     var lastReport = start
     let jobs = max(1, options.jobs)
-    var expanders = (0..<jobs).map { _ in
-      Expander(model: model, por: options.partialOrder, symmetry: options.symmetry)
+    var expanders = (0..<jobs).map { w in
+      Expander(model: w == 0 ? model : model.replica(), por: options.partialOrder, symmetry: options.symmetry)
     }
     var components = VisitedStore(mode: .exact)
     var store = VisitedStore(mode: options.fingerprint ? .fingerprint : .exact)
@@ -263,37 +263,37 @@ struct Explorer {
     let results = Slots(Array(repeating: empty, count: jobs))
     let work = Slots(expanders)
     let per = (count + jobs - 1) / jobs
-    let body: @Sendable (Int) -> Void = { w in
-      let lo = first + w * per
-      let hi = min(first + count, lo + per)
-      guard lo < hi else { return }
-      var batch = empty
-      frontier.vectors.withUnsafeBufferPointer { vectors in
-        for i in lo..<hi {
-          let vector = UnsafeBufferPointer(rebasing: vectors[(i * frontier.width)..<((i + 1) * frontier.width)])
-          var s = State()
-          for k in 0..<frontier.width {
-            components.withEncoding(of: Int(vector[k])) { bytes in
-              var reader = ByteReader(bytes)
-              s.decodeComponent(k, from: &reader)
+    components.withReader { reader in
+      let body: @Sendable (Int) -> Void = { w in
+        let lo = first + w * per
+        let hi = min(first + count, lo + per)
+        guard lo < hi else { return }
+        var batch = empty
+        frontier.vectors.withUnsafeBufferPointer { vectors in
+          for i in lo..<hi {
+            let vector = UnsafeBufferPointer(rebasing: vectors[(i * frontier.width)..<((i + 1) * frontier.width)])
+            var s = State()
+            for k in 0..<frontier.width {
+              var r = ByteReader(reader.encoding(of: Int(vector[k])))
+              s.decodeComponent(k, from: &r)
+            }
+            do throws(ModelError) {
+              try work.base[w].expand(
+                s, vector: vector, components: reader, source: Int32(i - first), atDepthBound: atDepthBound,
+                into: &batch)
+            } catch {
+              batch.error = (error, Int32(i - first))
+              return
             }
           }
-          do throws(ModelError) {
-            try work.base[w].expand(
-              s, vector: vector, components: components, source: Int32(i - first), atDepthBound: atDepthBound,
-              into: &batch)
-          } catch {
-            batch.error = (error, Int32(i - first))
-            return
-          }
         }
+        results.base[w] = batch
       }
-      results.base[w] = batch
-    }
-    if jobs == 1 || count < 64 {
-      for w in 0..<jobs { body(w) }
-    } else {
-      DispatchQueue.concurrentPerform(iterations: jobs, execute: body)
+      if jobs == 1 || count < 64 {
+        for w in 0..<jobs { body(w) }
+      } else {
+        DispatchQueue.concurrentPerform(iterations: jobs, execute: body)
+      }
     }
     expanders = work.take()
     return results.take()

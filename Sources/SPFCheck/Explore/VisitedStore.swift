@@ -139,3 +139,54 @@ struct VisitedStore {
     }
   }
 }
+
+extension VisitedStore {
+  /// A read-only view of an exact store through raw pointers, for the workers of a parallel
+  /// expansion: reading through the arrays themselves would make every core retain and
+  /// release the same array storage, bouncing its reference count between their caches.
+  ///
+  /// Valid only while the store is not mutated (the merge runs after the workers finish).
+  struct Reader: @unchecked Sendable {
+    fileprivate let slots: UnsafeBufferPointer<UInt64>
+    fileprivate let arena: UnsafeRawBufferPointer
+    fileprivate let starts: UnsafeBufferPointer<Int>
+
+    /// The encoding of entry `id`.
+    @inline(__always)
+    func encoding(of id: Int) -> UnsafeRawBufferPointer {
+      UnsafeRawBufferPointer(rebasing: arena[starts[id]..<starts[id + 1]])
+    }
+
+    /// The id of `bytes`, or nil when absent (same probe as ``VisitedStore/find(_:hash:)``).
+    func find(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
+      let n = slots.count
+      let tag = hash & 0xFFFF_FFFF_0000_0000
+      var i = Int(truncatingIfNeeded: ((hash >> 32) &* UInt64(n)) >> 32)
+      while true {
+        let slot = slots[i]
+        if slot == 0 { return nil }
+        if slot & 0xFFFF_FFFF_0000_0000 == tag {
+          let candidate = encoding(of: Int(slot & 0xFFFF_FFFF) - 1)
+          if candidate.count == bytes.count
+            && memcmp(candidate.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+          {
+            return Int(slot & 0xFFFF_FFFF) - 1
+          }
+        }
+        i += 1
+        if i == n { i = 0 }
+      }
+    }
+  }
+
+  /// Runs `body` with a pointer view of this exact store.
+  func withReader<R>(_ body: (Reader) throws -> R) rethrows -> R {
+    try slots.withUnsafeBufferPointer { slots in
+      try arena.withUnsafeBytes { arena in
+        try starts.withUnsafeBufferPointer { starts in
+          try body(Reader(slots: slots, arena: arena, starts: starts))
+        }
+      }
+    }
+  }
+}

@@ -110,3 +110,26 @@ public final class CompiledModel: Sendable {
   /// Cell protection value meaning "the mmap_lock".
   static let protectedByMmap = -2
 }
+
+extension CompiledModel {
+  /// A copy that shares no array or set storage with `self`.
+  ///
+  /// Each `--jobs` worker steps through its own replica: reading shared storage from two
+  /// cores makes both bounce the storage's reference count between their caches.
+  func replica() -> CompiledModel {
+    func fresh<T>(_ a: [T]) -> [T] { a.map { $0 } }
+    let threads = self.threads.map {
+      ThreadProgram(
+        name: $0.name, program: $0.program, code: fresh($0.code), sites: fresh($0.sites),
+        registerNames: fresh($0.registerNames), symmetryGroup: $0.symmetryGroup)
+    }
+    var options = self.options
+    options.allocFailure = Set(fresh(Array(self.options.allocFailure)))
+    return CompiledModel(
+      name: name, description: description, file: file, contentHash: contentHash,
+      layout: Layout(fanout: fresh(layout.fanout)), options: options, threads: threads, initial: initial,
+      expect: expect, symbols: fresh(symbols), objectKinds: fresh(objectKinds), cellNames: fresh(cellNames),
+      cellProtection: fresh(cellProtection), globalNames: fresh(globalNames), spinlockNames: fresh(spinlockNames),
+      vmaNames: fresh(vmaNames), objectNames: fresh(objectNames))
+  }
+}
