@@ -62,20 +62,21 @@ struct Batch: Sendable {
   var retryLimitHits = 0
   /// Per thread, per pc: attempted by some step of this batch.
   var reached: [[Bool]]
-  /// A model error met while expanding, and the position of the state that raised it.
-  var error: (ModelError, Int32)?
+  /// A model error met while expanding (the slice stops at the state that raised it).
+  var error: ModelError?
 }
 
 /// Expands states into their (reduced) successors: runs the steps, applies the
 /// partial-order and symmetry reductions, and encodes each successor for the store.
 ///
-/// Holds only immutable model data and a scratch writer, so each worker owns one.
+/// Holds immutable model data and reusable scratch buffers, so each worker owns one.
 struct Expander {
   let executor: Executor
   let partialOrder: PartialOrder?
   let symmetry: Symmetry?
   private var writer = ByteWriter()
-  private var scratch = ByteWriter()
+  private var scratch = Symmetry.Scratch()
+  private var successorBuffer: [(State, Move, StepResult)] = []
 
   init(model: CompiledModel, por: Bool, symmetry: Bool) {
     executor = Executor(model: model)
@@ -146,7 +147,13 @@ struct Expander {
       }
       return
     }
-    var successors: [(State, Move, StepResult)] = []
+    // Reuse the successor buffer across states; it is put back (emptied) on every exit.
+    var successors = successorBuffer
+    successorBuffer = []
+    defer {
+      successors.removeAll(keepingCapacity: true)
+      successorBuffer = successors
+    }
     if let t = partialOrder?.ampleThread(s) {
       try steps(of: t, from: s, into: &successors)
     } else {
@@ -165,11 +172,14 @@ struct Expander {
       out.items.append(BatchItem(kind: .depthBound, source: source))
       return
     }
-    for (pre, move, result) in successors {
+    for i in successors.indices {
+      var move = successors[i].1
       if move.thread >= 0 { out.reached[Int(move.thread)][Int(s.threads[Int(move.thread)].pc)] = true }
-      var next = pre
-      var move = move
-      var violation = result.violation
+      // Move the successor out of the buffer: a copy would share its arrays with the buffer
+      // and make every later change (coalescing, symmetry renaming) copy them again.
+      var next = State()
+      swap(&next, &successors[i].0)
+      var violation = successors[i].2.violation
       if violation == nil && move.thread >= 0 {
         violation = try coalesce(&next, &move, reached: &out.reached)
       }

@@ -213,7 +213,7 @@ struct Explorer {
               try record(item, at: sourceID)
             }
           }
-          if let (error, _) = batch.error { throw error }
+          if let error = batch.error { throw error }
         }
         first += count
         let now = Date()
@@ -282,7 +282,7 @@ struct Explorer {
                 s, vector: vector, components: reader, source: Int32(i - first), atDepthBound: atDepthBound,
                 into: &batch)
             } catch {
-              batch.error = (error, Int32(i - first))
+              batch.error = error
               return
             }
           }

@@ -26,39 +26,53 @@ struct Symmetry {
 
   var isTrivial: Bool { groups.isEmpty }
 
+  /// Reusable buffers for ``canonicalize(_:scratch:)``, one per worker, so canonicalising a
+  /// successor allocates nothing.
+  struct Scratch {
+    var writer = ByteWriter()
+    var ranges: [Range<Int>] = []
+    var order: [Int] = []
+    var perm: [Int] = []
+  }
+
   /// Puts `s` in canonical thread order.
   ///
   /// - Returns: true when threads moved.
   @discardableResult
-  func canonicalize(_ s: inout State, scratch w: inout ByteWriter) -> Bool {
-    var perm: [Int]?
+  func canonicalize(_ s: inout State, scratch: inout Scratch) -> Bool {
+    var moved = false
     for group in groups {
       // Encode the group's threads back to back and sort their positions by those bytes.
-      w.reset()
-      var ranges: [Range<Int>] = []
+      scratch.writer.reset()
+      scratch.ranges.removeAll(keepingCapacity: true)
       for t in group {
-        let start = w.count
-        s.threads[t].encode(into: &w)
-        ranges.append(start..<w.count)
+        let start = scratch.writer.count
+        s.threads[t].encode(into: &scratch.writer)
+        scratch.ranges.append(start..<scratch.writer.count)
       }
-      let buffer = w.buffer
+      let buffer = scratch.writer.buffer
+      let ranges = scratch.ranges
       func less(_ a: Int, _ b: Int) -> Bool {
-        let x = buffer[ranges[a]]
-        let y = buffer[ranges[b]]
-        let n = min(x.count, y.count)
-        let c = memcmp(buffer.baseAddress! + x.startIndex, buffer.baseAddress! + y.startIndex, n)
+        let x = ranges[a]
+        let y = ranges[b]
+        let c = memcmp(buffer.baseAddress! + x.lowerBound, buffer.baseAddress! + y.lowerBound, min(x.count, y.count))
         if c != 0 { return c < 0 }
         if x.count != y.count { return x.count < y.count }
         return a < b  // stable: equal thread states keep their order
       }
-      let order = group.indices.sorted(by: less)
-      guard order != Array(group.indices) else { continue }
-      if perm == nil { perm = Array(s.threads.indices) }
-      for (slot, position) in order.enumerated() { perm![group[position]] = group[slot] }
+      scratch.order.removeAll(keepingCapacity: true)
+      scratch.order.append(contentsOf: group.indices)
+      scratch.order.sort(by: less)
+      guard scratch.order.indices.contains(where: { scratch.order[$0] != $0 }) else { continue }
+      if !moved {
+        scratch.perm.removeAll(keepingCapacity: true)
+        scratch.perm.append(contentsOf: s.threads.indices)
+        moved = true
+      }
+      for (slot, position) in scratch.order.enumerated() { scratch.perm[group[position]] = group[slot] }
     }
-    guard let perm else { return false }
-    s.renameThreads(perm)
-    return true
+    if moved { s.renameThreads(scratch.perm) }
+    return moved
   }
 }
 
@@ -77,13 +91,19 @@ extension State {
       }
       return out
     }
-    var moved = threads
-    for (old, th) in threads.enumerated() {
-      var th = th
-      if case .rcu(let m) = th.wait { th.wait = .rcu(mask(m)) }
-      moved[perm[old]] = th
+    // Apply the permutation in place, cycle by cycle (no copy of the thread array).
+    var placed: UInt32 = 0
+    for start in threads.indices where placed & (UInt32(1) << UInt32(start)) == 0 {
+      var j = perm[start]
+      while j != start {
+        threads.swapAt(start, j)
+        placed |= UInt32(1) << UInt32(j)
+        j = perm[j]
+      }
     }
-    threads = moved
+    for t in threads.indices {
+      if case .rcu(let m) = threads[t].wait { threads[t].wait = .rcu(mask(m)) }
+    }
     mm.mmapReaders = mask(mm.mmapReaders)
     mm.writersWaiting = mask(mm.writersWaiting)
     mm.mmapWriter = id(mm.mmapWriter)

@@ -38,8 +38,8 @@ struct VisitedStore {
   /// The home slot of `hash`, from its high 32 bits (the bits an exact-mode slot keeps, so
   /// growing never rereads the arena): Lemire's multiply-shift range reduction.
   @inline(__always)
-  private func home(_ hash: UInt64) -> Int {
-    Int(truncatingIfNeeded: ((hash >> 32) &* UInt64(slots.count)) >> 32)
+  fileprivate static func home(_ hash: UInt64, slots n: Int) -> Int {
+    Int(truncatingIfNeeded: ((hash >> 32) &* UInt64(n)) >> 32)
   }
 
   /// Bytes the store holds (slots, arena and offsets, by capacity).
@@ -53,43 +53,27 @@ struct VisitedStore {
     mode == .exact ? 0 : Double(count) * Double(count) / 36_893_488_147_419_103_232.0
   }
 
-  /// The encoding of state `id` (exact mode only).
-  func withEncoding<R>(of id: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-    arena.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[starts[id]..<starts[id + 1]])) }
-  }
-
   /// Exact mode: the id of `bytes`, inserting it when new (component interning).
   mutating func intern(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> Int {
-    if let id = find(bytes, hash: hash) { return id }
-    _ = insert(bytes, hash: hash)
-    return count - 1
+    insertExact(bytes, hash: hash).id
   }
 
   /// Exact mode: the id of `bytes`, or nil when absent.
   func find(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
-    let n = slots.count
-    let tag = hash & 0xFFFF_FFFF_0000_0000
-    var i = home(hash)
-    while true {
-      let slot = slots[i]
-      if slot == 0 { return nil }
-      if slot & 0xFFFF_FFFF_0000_0000 == tag && equals(Int(slot & 0xFFFF_FFFF) - 1, bytes) {
-        return Int(slot & 0xFFFF_FFFF) - 1
-      }
-      i += 1
-      if i == n { i = 0 }
-    }
+    withReader { $0.probe(bytes, hash: hash).id }
   }
 
   /// Inserts a state given its encoding and hash; returns false when it was already present.
   ///
   /// - Complexity: expected O(1) probes at load factor ≤ 0.8, plus one `memcmp` on a 32-bit hash match.
   mutating func insert(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> Bool {
-    if Double(count + 1) > Double(slots.count) * Self.maxLoad { grow() }
-    let n = slots.count
-    var i = home(hash)
     switch mode {
+    case .exact:
+      return insertExact(bytes, hash: hash).inserted
     case .fingerprint:
+      if Double(count + 1) > Double(slots.count) * Self.maxLoad { grow() }
+      let n = slots.count
+      var i = Self.home(hash, slots: n)
       while true {
         let slot = slots[i]
         if slot == 0 { break }
@@ -98,30 +82,21 @@ struct VisitedStore {
         if i == n { i = 0 }
       }
       slots[i] = hash
-    case .exact:
-      let tag = hash & 0xFFFF_FFFF_0000_0000
-      while true {
-        let slot = slots[i]
-        if slot == 0 { break }
-        if slot & 0xFFFF_FFFF_0000_0000 == tag && equals(Int(slot & 0xFFFF_FFFF) - 1, bytes) { return false }
-        i += 1
-        if i == n { i = 0 }
-      }
-      slots[i] = tag | UInt64(count + 1)
-      arena.append(contentsOf: bytes)
-      starts.append(arena.count)
+      count += 1
+      return true
     }
-    count += 1
-    return true
   }
 
-  private func equals(_ id: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {
-    let lo = starts[id]
-    let hi = starts[id + 1]
-    guard hi - lo == bytes.count else { return false }
-    return arena.withUnsafeBytes { a in
-      memcmp(a.baseAddress! + lo, bytes.baseAddress!, bytes.count) == 0
-    }
+  /// Exact mode: one probe that finds `bytes` or claims the empty slot it ends on.
+  private mutating func insertExact(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> (id: Int, inserted: Bool) {
+    if Double(count + 1) > Double(slots.count) * Self.maxLoad { grow() }
+    let (found, empty) = withReader { $0.probe(bytes, hash: hash) }
+    if let found { return (found, false) }
+    slots[empty] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(count + 1)
+    arena.append(contentsOf: bytes)
+    starts.append(arena.count)
+    count += 1
+    return (count - 1, true)
   }
 
   /// Grows the table by half and re-places every slot by its high 32 bits.
@@ -130,7 +105,7 @@ struct VisitedStore {
     slots = [UInt64](repeating: 0, count: old.count + old.count / 2)
     let n = slots.count
     for slot in old where slot != 0 {
-      var i = home(slot)
+      var i = Self.home(slot, slots: n)
       while slots[i] != 0 {
         i += 1
         if i == n { i = 0 }
@@ -141,8 +116,8 @@ struct VisitedStore {
 }
 
 extension VisitedStore {
-  /// A read-only view of an exact store through raw pointers, for the workers of a parallel
-  /// expansion: reading through the arrays themselves would make every core retain and
+  /// A read-only view of an exact store through raw pointers: the one probe every lookup
+  /// uses, and what the workers of a parallel expansion read through: reading through the arrays themselves would make every core retain and
   /// release the same array storage, bouncing its reference count between their caches.
   ///
   /// Valid only while the store is not mutated (the merge runs after the workers finish).
@@ -157,20 +132,25 @@ extension VisitedStore {
       UnsafeRawBufferPointer(rebasing: arena[starts[id]..<starts[id + 1]])
     }
 
-    /// The id of `bytes`, or nil when absent (same probe as ``VisitedStore/find(_:hash:)``).
-    func find(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
+    /// The id of `bytes`, or nil when absent (workers look components up with this).
+    func find(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> Int? { probe(bytes, hash: hash).id }
+
+    /// The linear probe every exact-mode lookup uses: the id of `bytes` if present, else the
+    /// empty slot where it would go. Compares bytes only when the slot's 32-bit tag matches.
+    fileprivate func probe(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> (id: Int?, empty: Int) {
       let n = slots.count
       let tag = hash & 0xFFFF_FFFF_0000_0000
-      var i = Int(truncatingIfNeeded: ((hash >> 32) &* UInt64(n)) >> 32)
+      var i = VisitedStore.home(hash, slots: n)
       while true {
         let slot = slots[i]
-        if slot == 0 { return nil }
+        if slot == 0 { return (nil, i) }
         if slot & 0xFFFF_FFFF_0000_0000 == tag {
-          let candidate = encoding(of: Int(slot & 0xFFFF_FFFF) - 1)
+          let id = Int(slot & 0xFFFF_FFFF) - 1
+          let candidate = encoding(of: id)
           if candidate.count == bytes.count
-            && memcmp(candidate.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+            && (bytes.isEmpty || memcmp(candidate.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
           {
-            return Int(slot & 0xFFFF_FFFF) - 1
+            return (id, i)
           }
         }
         i += 1

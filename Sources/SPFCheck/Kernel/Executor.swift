@@ -34,10 +34,14 @@ struct Executor {
 
   /// Runs thread `t`'s next op on `state` taking branch `branch`.
   ///
-  /// - Returns: the step's result; `state` holds the successor (meaningless when a violation is returned).
+  /// - Returns: the step's result; `state` holds the successor (meaningless, and empty, when a
+  ///   violation is returned or an error thrown).
   /// - Throws: ``ModelError/runtime(file:path:message:)`` when the model itself is broken at run time.
   func step(_ state: inout State, thread t: Int, branch: Int) throws(ModelError) -> StepResult {
-    var ctx = StepContext(model: model, s: state, t: t, branch: branch, narrate: narrate)
+    // The state moves into the context and back, so the step's changes copy only the arrays
+    // the caller's state shares with its parent, never the caller's own.
+    var ctx = StepContext(model: model, s: State(), t: t, branch: branch, narrate: narrate)
+    swap(&ctx.s, &state)
     do {
       try ctx.run()
     } catch {
@@ -49,7 +53,7 @@ struct Executor {
       case .model(let e): throw e
       }
     }
-    state = ctx.s
+    swap(&state, &ctx.s)
     return StepResult(branches: ctx.branches, violation: nil, effect: ctx.effect, blocked: ctx.blocked)
   }
 
