@@ -75,6 +75,11 @@ struct Expander {
   let partialOrder: PartialOrder?
   let symmetry: Symmetry?
   private var writer = ByteWriter()
+  /// Encodes shared components while `writer` holds the changed threads' bytes.
+  private var sharedWriter = ByteWriter()
+  /// Per thread of the successor being stored: the end of its bytes in `writer`, or -1
+  /// when the step left it as in the parent.
+  private var threadEnds: [Int] = []
   private var scratch = Symmetry.Scratch()
   private var successorBuffer: [(State, Move, StepResult)] = []
 
@@ -97,7 +102,14 @@ struct Expander {
     _ s: inout State, parent: State?, parentVector: UnsafeBufferPointer<UInt32>?, components: VisitedStore.Reader?,
     into out: inout Batch
   ) {
-    if let symmetry { symmetry.canonicalize(&s, scratch: &scratch) }
+    if let symmetry {
+      if let parent, let parentVector, let components,
+        storeCanonical(&s, symmetry, parent: parent, parentVector: parentVector, components: components, into: &out)
+      {
+        return
+      }
+      if parent == nil { symmetry.canonicalize(&s, scratch: &scratch) }
+    }
     for k in 0..<State.componentCount(threads: s.threads.count) {
       if let parent, let parentVector, s.sameComponent(k, as: parent) {
         out.vectors.append(parentVector[k])
@@ -105,16 +117,76 @@ struct Expander {
       }
       writer.reset()
       s.encodeComponent(k, into: &writer)
-      let hash = StateHash.hash(writer.buffer)
-      if let id = components?.find(writer.buffer, hash: hash) {
-        out.vectors.append(UInt32(id))
+      append(writer.buffer, components: components, into: &out)
+    }
+  }
+
+  /// Appends the id of the component encoded as `bytes` when it is stored, else queues it
+  /// for the merge (``pending``).
+  private func append(_ bytes: UnsafeRawBufferPointer, components: VisitedStore.Reader?, into out: inout Batch) {
+    let hash = StateHash.hash(bytes)
+    if let id = components?.find(bytes, hash: hash) {
+      out.vectors.append(UInt32(id))
+      return
+    }
+    let start = out.arena.count
+    out.arena.append(contentsOf: bytes)
+    out.pending.append(PendingComponent(start: Int32(start), end: Int32(out.arena.count), hash: hash))
+    out.vectors.append(Self.pending)
+  }
+
+  /// Canonicalises `s` and stores its vector when symmetry moves no thread, encoding each
+  /// thread once: a thread the step did not change is ordered by the parent's stored bytes
+  /// and keeps the parent's id; a changed thread's encoding serves both the ordering and
+  /// the store.
+  ///
+  /// - Returns: false, with `s` canonical and nothing appended, when threads moved (their
+  ///   ids in the shared state were renamed, so every component must be encoded afresh).
+  private mutating func storeCanonical(
+    _ s: inout State, _ symmetry: Symmetry, parent: State, parentVector: UnsafeBufferPointer<UInt32>,
+    components: VisitedStore.Reader, into out: inout Batch
+  ) -> Bool {
+    let shared = State.sharedComponents
+    writer.reset()
+    threadEnds.removeAll(keepingCapacity: true)
+    for t in s.threads.indices {
+      if s.threads[t] == parent.threads[t] {
+        threadEnds.append(-1)
+      } else {
+        s.threads[t].encode(into: &writer)
+        threadEnds.append(writer.count)
+      }
+    }
+    var encodings = scratch.encodings
+    encodings.removeAll(keepingCapacity: true)
+    var start = 0
+    for t in s.threads.indices {
+      if threadEnds[t] < 0 {
+        encodings.append(components.encoding(of: Int(parentVector[shared + t])))
+      } else {
+        encodings.append(UnsafeRawBufferPointer(rebasing: writer.buffer[start..<threadEnds[t]]))
+        start = threadEnds[t]
+      }
+    }
+    defer { scratch.encodings = encodings }
+    if symmetry.canonicalize(&s, encodings: encodings, scratch: &scratch) { return false }
+    for k in 0..<shared {
+      if s.sameComponent(k, as: parent) {
+        out.vectors.append(parentVector[k])
         continue
       }
-      let start = out.arena.count
-      out.arena.append(contentsOf: writer.buffer)
-      out.pending.append(PendingComponent(start: Int32(start), end: Int32(out.arena.count), hash: hash))
-      out.vectors.append(Self.pending)
+      sharedWriter.reset()
+      s.encodeComponent(k, into: &sharedWriter)
+      append(sharedWriter.buffer, components: components, into: &out)
     }
+    for t in s.threads.indices {
+      if threadEnds[t] < 0 {
+        out.vectors.append(parentVector[shared + t])
+      } else {
+        append(encodings[t], components: components, into: &out)
+      }
+    }
+    return true
   }
 
   /// The canonical component vector of `s` when every component is already stored, else nil

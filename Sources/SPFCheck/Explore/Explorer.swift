@@ -270,13 +270,23 @@ struct Explorer {
         guard lo < hi else { return }
         var batch = empty
         frontier.vectors.withUnsafeBufferPointer { vectors in
+          // Consecutive frontier states are mostly siblings: decode only the components
+          // whose ids differ from the previous state's and share the rest with it.
+          var previous = State()
+          var previousVector: UnsafeBufferPointer<UInt32>?
           for i in lo..<hi {
             let vector = UnsafeBufferPointer(rebasing: vectors[(i * frontier.width)..<((i + 1) * frontier.width)])
-            var s = State()
-            for k in 0..<frontier.width {
+            var s = previous
+            for k in 0..<frontier.width where previousVector?[k] != vector[k] {
               var r = ByteReader(reader.encoding(of: Int(vector[k])))
-              s.decodeComponent(k, from: &r)
+              if previousVector == nil {
+                s.decodeComponent(k, from: &r)
+              } else {
+                s.replaceComponent(k, from: &r)
+              }
             }
+            previous = s
+            previousVector = vector
             do throws(ModelError) {
               try work.base[w].expand(
                 s, vector: vector, components: reader, source: Int32(i - first), atDepthBound: atDepthBound,

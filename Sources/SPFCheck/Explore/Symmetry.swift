@@ -30,7 +30,7 @@ struct Symmetry {
   /// successor allocates nothing.
   struct Scratch {
     var writer = ByteWriter()
-    var ranges: [Range<Int>] = []
+    var encodings: [UnsafeRawBufferPointer] = []
     var order: [Int] = []
     var perm: [Int] = []
   }
@@ -40,22 +40,38 @@ struct Symmetry {
   /// - Returns: true when threads moved.
   @discardableResult
   func canonicalize(_ s: inout State, scratch: inout Scratch) -> Bool {
+    scratch.writer.reset()
+    var ends: [Int] = []
+    for t in s.threads.indices {
+      s.threads[t].encode(into: &scratch.writer)
+      ends.append(scratch.writer.count)
+    }
+    let base = scratch.writer.buffer.baseAddress!
+    var encodings = scratch.encodings
+    encodings.removeAll(keepingCapacity: true)
+    for t in ends.indices {
+      let start = t == 0 ? 0 : ends[t - 1]
+      encodings.append(UnsafeRawBufferPointer(start: base + start, count: ends[t] - start))
+    }
+    let moved = canonicalize(&s, encodings: encodings, scratch: &scratch)
+    scratch.encodings = encodings
+    return moved
+  }
+
+  /// Puts `s` in canonical thread order, given the encoding of each of its threads (the
+  /// explorer passes the parent's stored bytes for threads the step did not change, so it
+  /// encodes only the threads that changed).
+  ///
+  /// - Returns: true when threads moved (the encodings then no longer match `s`).
+  /// - Complexity: O(g log g) comparisons of thread encodings per group of g threads.
+  func canonicalize(_ s: inout State, encodings: [UnsafeRawBufferPointer], scratch: inout Scratch) -> Bool {
     var moved = false
     for group in groups {
-      // Encode the group's threads back to back and sort their positions by those bytes.
-      scratch.writer.reset()
-      scratch.ranges.removeAll(keepingCapacity: true)
-      for t in group {
-        let start = scratch.writer.count
-        s.threads[t].encode(into: &scratch.writer)
-        scratch.ranges.append(start..<scratch.writer.count)
-      }
-      let buffer = scratch.writer.buffer
-      let ranges = scratch.ranges
+      // Sort the group's positions by the threads' encoded bytes.
       func less(_ a: Int, _ b: Int) -> Bool {
-        let x = ranges[a]
-        let y = ranges[b]
-        let c = memcmp(buffer.baseAddress! + x.lowerBound, buffer.baseAddress! + y.lowerBound, min(x.count, y.count))
+        let x = encodings[group[a]]
+        let y = encodings[group[b]]
+        let c = memcmp(x.baseAddress!, y.baseAddress!, min(x.count, y.count))
         if c != 0 { return c < 0 }
         if x.count != y.count { return x.count < y.count }
         return a < b  // stable: equal thread states keep their order

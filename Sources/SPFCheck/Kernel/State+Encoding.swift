@@ -40,6 +40,15 @@ extension State {
     }
   }
 
+  /// Replaces component `k`, which `self` already has, with the one `r` holds.
+  mutating func replaceComponent(_ k: Int, from r: inout ByteReader) {
+    if k < Self.sharedComponents {
+      decodeComponent(k, from: &r)
+    } else {
+      threads[k - Self.sharedComponents] = ThreadState(decoding: &r)
+    }
+  }
+
   /// True when component `k` of `self` equals that of `other`. Cheap for untouched
   /// components: equal arrays that share storage compare in O(1).
   func sameComponent(_ k: Int, as other: State) -> Bool {
@@ -157,7 +166,8 @@ extension State {
     mm.mmapWriter = r.signed()
     mm.writersWaiting = r.unsigned()
     mm.seq = r.signed()
-    mm.spinOwner = (0..<r.count()).map { _ in r.signed() }
+    mm.spinOwner.removeAll()
+    for _ in 0..<r.count() { mm.spinOwner.append(r.signed()) }
     mm.freePages = r.signed()
     mm.reservePages = r.signed()
   }
@@ -277,9 +287,12 @@ extension ThreadState {
     section = r.signed()
     irqOff = r.signed()
     spinHeld = r.unsigned()
-    vmaReadLocks = (0..<r.count()).map { _ in r.signed() }
-    pins = (0..<r.count()).map { _ in r.ref()! }
-    ptl = (0..<r.count()).map { _ in PTLHold(addr: r.signed(), table: r.signed()) }
+    vmaReadLocks = InlineList()
+    for _ in 0..<r.count() { vmaReadLocks.append(r.signed()) }
+    pins = InlineList()
+    for _ in 0..<r.count() { pins.append(r.ref()!) }
+    ptl = InlineList()
+    for _ in 0..<r.count() { ptl.append(PTLHold(addr: r.signed(), table: r.signed())) }
     retries = r.signed()
   }
 }

@@ -126,31 +126,36 @@ struct ThreadState: Hashable, Sendable {
   var spinHeld: UInt32 = 0
   var mmap = MmapHold.none
   /// VMAs this thread holds a per-VMA read lock on (a multiset).
-  var vmaReadLocks: [Int32] = []
+  var vmaReadLocks = InlineList<8, Int32>()  // limits: see ``StepContext/room(_:_:)``
   /// Objects this thread holds a counted reference on (vma_get / obj_get).
-  var pins: [Ref] = []
+  var pins = InlineList<8, Ref>()
   /// Leaf tables this thread locked with pte_lock, by address: (address, table).
-  var ptl: [PTLHold] = []
+  var ptl = InlineList<4, PTLHold>()
   var retries: Int8 = 0
 
   var isAtomic: Bool { rcuDepth > 0 || spinHeld != 0 || irqOff > 0 || !ptl.isEmpty }
 }
 
 /// A ptl held through `pte_lock` for one address.
-struct PTLHold: Hashable, Sendable {
+struct PTLHold: InlineElement, Sendable {
   var addr: Int32
   var table: Int32
+
+  static var filler: PTLHold { PTLHold(addr: -1, table: -1) }
 }
 
 /// The mm-wide state: mmap_lock, `mm_lock_seq`, spinlocks, allocator.
 struct MMState: Hashable, Sendable {
+  /// Owners of the named spinlocks; the loader rejects a model that names more than fit.
+  typealias SpinOwners = InlineList<32, Int8>
+
   var mmapReaders: UInt32 = 0
   var mmapWriter: Int8 = -1
   var writersWaiting: UInt32 = 0
   /// `mm->mm_lock_seq`: odd while mmap_lock is write-locked.
   var seq: Int32 = 0
   /// Owner of each named spinlock, or -1.
-  var spinOwner: [Int8] = []
+  var spinOwner = SpinOwners()
   var freePages: Int16 = 0
   var reservePages: Int16 = 0
 }

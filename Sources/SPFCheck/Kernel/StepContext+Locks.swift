@@ -91,6 +91,7 @@ extension StepContext {
         result = "locked"
       } else {
         s.vmas[v].readers += 1
+        try room(th.vmaReadLocks, "VMA read locks")
         th.vmaReadLocks.append(Int32(v))
         result = "ok"
       }
@@ -152,6 +153,7 @@ extension StepContext {
       let ok = !s.vmas[v].excluding
       if ok {
         s.vmas[v].readers += 1
+        try room(th.vmaReadLocks, "VMA read locks")
         th.vmaReadLocks.append(Int32(v))
       }
       set(into, Value(.bool(ok)))

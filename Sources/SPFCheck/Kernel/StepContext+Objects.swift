@@ -59,6 +59,7 @@ extension StepContext {
       let r = try ref(o, .obj, "an object")
       try deref(value(o), r, "object")
       s.objs[Int(r.index)].refcount += 1
+      try room(th.pins, "counted references")
       th.pins.append(r)
       say("takes a reference on obj#\(r.index) (refcount \(s.objs[Int(r.index)].refcount))")
     /// `put_*()` / `refcount_dec_and_test()`: frees at zero, at once or through RCU.

@@ -139,6 +139,7 @@ extension StepContext {
         return
       }
       s.tables[Int(table)].ptlOwner = Int8(t)
+      try room(th.ptl, "PTE table locks")
       th.ptl.append(PTLHold(addr: Int32(addr), table: table))
       rcuEnter()
       set(into, Value(.bool(true)))
@@ -163,6 +164,7 @@ extension StepContext {
       }
       guard s.tables[Int(tr.index)].ptlOwner < 0 else { throw broken("pte_lock_table ran while the ptl was held (scheduler bug)") }
       s.tables[Int(tr.index)].ptlOwner = Int8(t)
+      try room(th.ptl, "PTE table locks")
       th.ptl.append(PTLHold(addr: Int32(addr), table: tr.index))
       rcuEnter()
       say("locks the ptl of table#\(tr.index) for address \(addr)\(s.isLinked(tr.index) ? "" : " (the table is no longer linked)")")

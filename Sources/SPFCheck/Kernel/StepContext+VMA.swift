@@ -142,6 +142,7 @@ extension StepContext {
     case .vmaGet(let o):
       let v = try vma(o)
       s.vmas[v].refcount += 1
+      try room(th.pins, "counted references")
       th.pins.append(Ref(kind: .vma, index: Int32(v)))
       say("takes a reference on vma#\(v) (refcount \(s.vmas[v].refcount))")
     /// `put_vma()`.

@@ -43,6 +43,15 @@ struct StepContext {
       objects: objects.map { s.name(of: $0) }))
   }
 
+  /// Stops with a model error when a per-thread list of held things is full: a thread
+  /// state is plain data with fixed room (8 VMA read locks, 8 counted references, 4 PTE
+  /// table locks), far more than any kernel path holds at once.
+  func room<let n: Int, E>(_ list: InlineList<n, E>, _ what: String) throws(Stop) {
+    guard !list.isFull else {
+      throw broken("the thread already holds \(InlineList<n, E>.maxCount) \(what), the most a thread state has room for")
+    }
+  }
+
   /// Stops exploration: the model is broken at run time.
   func broken(_ message: String) -> Stop {
     .model(.runtime(file: site.file, path: site.path, message: message))

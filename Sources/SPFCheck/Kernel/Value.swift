@@ -16,9 +16,11 @@ enum ObjKind: UInt8, Hashable, Sendable, CaseIterable {
 ///
 /// Slots are handed out in allocation order, so the same schedule always
 /// produces the same references.
-struct Ref: Hashable, Sendable {
+struct Ref: InlineElement, Sendable {
   var kind: ObjKind
   var index: Int32
+
+  static var filler: Ref { Ref(kind: .vma, index: -1) }
 }
 
 /// Protection bits of a VMA or PTE: read, write, execute.

@@ -56,10 +56,11 @@ struct ModelBuilder {
       throw root.error("missing \"threads\": a model runs at least one thread (a file without threads is a protocol file to include)")
     }
     let threads = try compileThreads(threadsNode)
-    guard spinlockNames.count <= 32 else {
-      throw root.error("at most 32 distinct spinlock names are supported, found \(spinlockNames.count)")
+    guard spinlockNames.count <= MMState.SpinOwners.maxCount else {
+      throw root.error(
+        "at most \(MMState.SpinOwners.maxCount) distinct spinlock names are supported, found \(spinlockNames.count)")
     }
-    state.mm.spinOwner = Array(repeating: -1, count: spinlockNames.count)
+    state.mm.spinOwner = MMState.SpinOwners(repeatElement(-1, count: spinlockNames.count))
     try parsePageTables()
     try parsePageCache()
     let expect = try parseExpect()

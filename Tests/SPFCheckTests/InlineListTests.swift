@@ -1,0 +1,54 @@
+import Testing
+
+@testable import SPFCheck
+
+/// The plain-data pieces of the state: `InlineList` and the structs built from it.
+@Suite struct InlineListTests {
+  @Test func appendRemoveAndEqualityIgnoreUnusedSlots() {
+    var a = InlineList<4, Int32>()
+    a.append(7)
+    a.append(8)
+    a.append(9)
+    #expect(Array(a) == [7, 8, 9])
+    #expect(a.remove(at: 0) == 7)
+    #expect(Array(a) == [8, 9])
+    var b: InlineList<4, Int32> = [8, 9, 10]
+    b.removeAll { $0 == 10 }
+    #expect(a == b, "equal lists compare equal whatever their history")
+    #expect(a.hashValue == b.hashValue)
+    b[1] = 5
+    #expect(a != b)
+    #expect(!a.isFull)
+    a.append(1)
+    a.append(2)
+    #expect(a.isFull && a.count == 4 && InlineList<4, Int32>.maxCount == 4)
+  }
+
+  /// The hot state's leaves are plain data: copying them is a memcpy, no retain or release.
+  @Test func stateLeavesArePlainData() {
+    #expect(_isPOD(InlineList<8, Ref>.self))
+    #expect(_isPOD(MMState.self))
+    #expect(_isPOD(VMAState.self))
+    #expect(_isPOD(PTE.self))
+    #expect(_isPOD(PageState.self))
+    #expect(_isPOD(ObjState.self))
+    #expect(_isPOD(Value.self))
+    // Not yet: the registers are still an array (docs/performance.md, "What is not plain data yet").
+    #expect(!_isPOD(ThreadState.self))
+  }
+
+  /// A thread that would hold more counted references than its state has room for stops
+  /// the exploration with a runtime model error naming the op, not a crash.
+  @Test func overflowingAThreadListIsAModelError() throws {
+    let gets = Array(repeating: #"{ "op": "obj_get", "obj": "o" }"#, count: 9).joined(separator: ", ")
+    let json = KernelTests.model(
+      #""p": [\#(gets), { "op": "end" }]"#, threads: [("T", "p")],
+      extra: #""objects": [{ "name": "o", "kind": "payload" }]"#)
+    #expect {
+      _ = try InlineModel.explore(json)
+    } throws: { error in
+      guard case .runtime(_, let path, let message)? = error as? ModelError else { return false }
+      return path == "programs.p[8]" && message.contains("8 counted references")
+    }
+  }
+}
