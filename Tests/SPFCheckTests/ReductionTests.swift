@@ -141,9 +141,13 @@ import Testing
     s.threads[2].pc = 12
     s.mm.mmapWriter = 0
     s.mm.mmapReaders = 0b110
+    try #require(s.threads[0].regCount > 0)
+    s.regs[s.regBase(0)] = Value(.int(42))
     let original = s
     s.renameThreads([1, 2, 0])
     #expect(s.threads.map(\.pc) == [12, 10, 11])
+    #expect(s.registers(of: 1).first == Value(.int(42)), "registers travel with their thread")
+    #expect(s.regs.count == original.regs.count)
     #expect(s.mm.mmapWriter == 1)
     #expect(s.mm.mmapReaders == 0b101)
     s.renameThreads([1, 2, 0])

@@ -150,10 +150,10 @@ struct Expander {
     writer.reset()
     threadEnds.removeAll(keepingCapacity: true)
     for t in s.threads.indices {
-      if s.threads[t] == parent.threads[t] {
+      if s.sameComponent(shared + t, as: parent) {
         threadEnds.append(-1)
       } else {
-        s.threads[t].encode(into: &writer)
+        s.encodeThread(t, into: &writer)
         threadEnds.append(writer.count)
       }
     }

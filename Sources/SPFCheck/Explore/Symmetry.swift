@@ -43,7 +43,7 @@ struct Symmetry {
     scratch.writer.reset()
     var ends: [Int] = []
     for t in s.threads.indices {
-      s.threads[t].encode(into: &scratch.writer)
+      s.encodeThread(t, into: &scratch.writer)
       ends.append(scratch.writer.count)
     }
     let base = scratch.writer.buffer.baseAddress!
@@ -107,14 +107,42 @@ extension State {
       }
       return out
     }
-    // Apply the permutation in place, cycle by cycle (no copy of the thread array).
-    var placed: UInt32 = 0
-    for start in threads.indices where placed & (UInt32(1) << UInt32(start)) == 0 {
-      var j = perm[start]
-      while j != start {
-        threads.swapAt(start, j)
-        placed |= UInt32(1) << UInt32(j)
-        j = perm[j]
+    // Threads that trade places must carry their registers. Symmetric threads have equal
+    // register counts, so their slices of `regs` are swapped in place below; any other
+    // permutation (tests) rebuilds `regs` in the new thread order.
+    if threads.indices.contains(where: { threads[$0].regCount != threads[perm[$0]].regCount }) {
+      var moved = regs
+      var old = 0
+      var starts = Array(repeating: 0, count: threads.count)
+      var newBase = 0
+      var inverse = Array(repeating: 0, count: threads.count)
+      for t in threads.indices { inverse[perm[t]] = t }
+      for slot in threads.indices {
+        starts[inverse[slot]] = newBase
+        newBase += Int(threads[inverse[slot]].regCount)
+      }
+      for t in threads.indices {
+        let n = Int(threads[t].regCount)
+        moved.replaceSubrange(starts[t]..<(starts[t] + n), with: regs[old..<(old + n)])
+        old += n
+      }
+      regs = moved
+      var reordered = threads
+      for t in threads.indices { reordered[perm[t]] = threads[t] }
+      threads = reordered
+    } else {
+      // Apply the permutation in place, cycle by cycle (no copy of the thread array).
+      var placed: UInt32 = 0
+      for start in threads.indices where placed & (UInt32(1) << UInt32(start)) == 0 {
+        var j = perm[start]
+        while j != start {
+          let a = regBase(start)
+          let b = regBase(j)
+          for i in 0..<Int(threads[start].regCount) { regs.swapAt(a + i, b + i) }
+          threads.swapAt(start, j)
+          placed |= UInt32(1) << UInt32(j)
+          j = perm[j]
+        }
       }
     }
     for t in threads.indices {

@@ -25,7 +25,7 @@ extension State {
     case 1: encodeVMAs(into: &w)
     case 2: encodeTables(into: &w)
     case 3: encodeRest(into: &w)
-    default: threads[k - Self.sharedComponents].encode(into: &w)
+    default: encodeThread(k - Self.sharedComponents, into: &w)
     }
   }
 
@@ -36,7 +36,7 @@ extension State {
     case 1: decodeVMAs(from: &r)
     case 2: decodeTables(from: &r)
     case 3: decodeRest(from: &r)
-    default: threads.append(ThreadState(decoding: &r))
+    default: threads.append(ThreadState(decoding: &r, registers: &regs, at: nil))
     }
   }
 
@@ -45,7 +45,8 @@ extension State {
     if k < Self.sharedComponents {
       decodeComponent(k, from: &r)
     } else {
-      threads[k - Self.sharedComponents] = ThreadState(decoding: &r)
+      let t = k - Self.sharedComponents
+      threads[t] = ThreadState(decoding: &r, registers: &regs, at: regBase(t))
     }
   }
 
@@ -59,7 +60,10 @@ extension State {
     case 3:
       return pages == other.pages && objs == other.objs && callbacks == other.callbacks && globals == other.globals
         && cells == other.cells && tree == other.tree
-    default: return threads[k - Self.sharedComponents] == other.threads[k - Self.sharedComponents]
+    default:
+      let t = k - Self.sharedComponents
+      guard threads[t] == other.threads[t] else { return false }
+      return sameRegisters(t, as: other)
     }
   }
 
@@ -242,13 +246,30 @@ extension State {
   }
 }
 
+extension State {
+  /// True when thread `t`'s registers equal those of thread `t` of `other` (O(1) when the
+  /// two states share their register storage, as a successor shares its parent's until a
+  /// step writes a register).
+  func sameRegisters(_ t: Int, as other: State) -> Bool {
+    let shared = regs.withUnsafeBufferPointer { a in other.regs.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
+    if shared && regs.count == other.regs.count { return true }
+    return registers(of: t) == other.registers(of: t)
+  }
+
+  /// Appends the encoding of thread `t` with its registers (also used to order symmetric
+  /// threads).
+  func encodeThread(_ t: Int, into w: inout ByteWriter) {
+    threads[t].encode(into: &w, registers: registers(of: t))
+  }
+}
+
 extension ThreadState {
-  /// Appends the encoding of one thread (also used to order symmetric threads).
-  func encode(into w: inout ByteWriter) {
+  /// Appends the encoding of one thread whose registers are `registers`.
+  func encode(into w: inout ByteWriter, registers: ArraySlice<Value>) {
     w.signed(pc)
     w.byte(outcome.rawValue | (mmap.rawValue << 4))
-    w.count(regs.count)
-    for i in regs.indices { w.value(regs[i]) }
+    w.count(registers.count)
+    for i in registers.indices { w.value(registers[i]) }
     switch wait {
     case .none: w.byte(0)
     case .rcu(let mask): w.byte(1); w.unsigned(mask)
@@ -271,12 +292,20 @@ extension ThreadState {
     w.signed(retries)
   }
 
-  init(decoding r: inout ByteReader) {
+  /// Decodes one thread, writing its registers to `registers` from `base` on, or
+  /// appending them when `base` is nil.
+  init(decoding r: inout ByteReader, registers: inout [Value], at base: Int?) {
     pc = r.signed()
     let flags = r.byte()
     outcome = Outcome(rawValue: flags & 0xf)!
     mmap = MmapHold(rawValue: flags >> 4)!
-    regs = (0..<r.count()).map { _ in r.value() }
+    let n = r.count()
+    regCount = UInt8(n)
+    if let base {
+      for i in 0..<n { registers[base + i] = r.value() }
+    } else {
+      for _ in 0..<n { registers.append(r.value()) }
+    }
     switch r.byte() {
     case 0: wait = .none
     case 1: wait = .rcu(r.unsigned())

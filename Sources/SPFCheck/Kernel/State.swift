@@ -117,7 +117,8 @@ enum MmapHold: UInt8, Hashable, Sendable {
 struct ThreadState: Hashable, Sendable {
   var pc: Int32 = 0
   var outcome = Outcome.running
-  var regs: [Value]
+  /// The number of registers; their values live in ``State/regs`` (so a thread is plain data).
+  var regCount: UInt8 = 0
   var wait = Wait.none
   var rcuDepth: Int8 = 0
   /// Number of the current (or last) outermost RCU read-side section.
@@ -173,11 +174,26 @@ struct State: Hashable, Sendable {
   var pages: [PageState] = []
   var objs: [ObjState] = []
   var threads: [ThreadState] = []
+  /// Every thread's registers, thread by thread in thread order (see ``regBase(_:)``).
+  var regs: [Value] = []
   var callbacks: [Callback] = []
   var globals: [Value] = []
   var cells: [Value] = []
   /// VMAs in the VMA tree, in insertion order.
   var tree: [Int32] = []
+
+  /// Where thread `t`'s registers start in ``regs``.
+  func regBase(_ t: Int) -> Int {
+    var base = 0
+    for i in 0..<t { base += Int(threads[i].regCount) }
+    return base
+  }
+
+  /// Thread `t`'s registers.
+  func registers(of t: Int) -> ArraySlice<Value> {
+    let base = regBase(t)
+    return regs[base..<(base + Int(threads[t].regCount))]
+  }
 
   /// True when every thread has ended.
   var allEnded: Bool { threads.allSatisfy { $0.outcome != .running } }

@@ -99,7 +99,8 @@ extension StepContext {
         return
       }
       let retries = th.retries + 1
-      s.threads[t] = ThreadState(regs: Array(repeating: .none, count: th.regs.count))
+      s.threads[t] = ThreadState(regCount: th.regCount)
+      for r in regBase..<(regBase + Int(th.regCount)) { s.regs[r] = .none }
       th.retries = retries
       say("restarts from the top (retry \(retries))")
     case .done: th.outcome = .done; say("ends")

@@ -6,16 +6,19 @@ struct StepContext {
   let model: CompiledModel
   var s: State
   let t: Int
+  /// Where this thread's registers start in `s.regs`.
+  let regBase: Int
   let branch: Int
   /// The narration, present only when narrating (replay, counterexample writing).
   let log: NarrationLog?
   var branches = 1
   var blocked = false
 
-  init(model: CompiledModel, s: State, t: Int, branch: Int, narrate: Bool) {
+  init(model: CompiledModel, s: State, t: Int, regBase: Int, branch: Int, narrate: Bool) {
     self.model = model
     self.s = s
     self.t = t
+    self.regBase = regBase
     self.branch = branch
     self.log = narrate ? NarrationLog() : nil
   }
@@ -59,26 +62,27 @@ struct StepContext {
 
   // MARK: Operands
 
-  static func value(_ o: Operand, _ th: ThreadState) -> Value {
+  /// The value of `o` for the thread whose registers start at `regBase` in `s.regs`.
+  static func value(_ o: Operand, _ s: State, regBase: Int) -> Value {
     switch o {
     case .const(let v): return v
-    case .reg(let r): return th.regs[r]
+    case .reg(let r): return s.regs[regBase + r]
     }
   }
 
-  static func intValue(_ o: Operand, _ th: ThreadState) throws -> Int {
-    guard case .int(let v) = value(o, th).payload else { throw OperandTypeError() }
+  static func intValue(_ o: Operand, _ s: State, regBase: Int) throws -> Int {
+    guard case .int(let v) = value(o, s, regBase: regBase).payload else { throw OperandTypeError() }
     return v
   }
 
-  static func refValue(_ o: Operand, _ th: ThreadState) throws -> Ref {
-    guard case .ref(let r) = value(o, th).payload else { throw OperandTypeError() }
+  static func refValue(_ o: Operand, _ s: State, regBase: Int) throws -> Ref {
+    guard case .ref(let r) = value(o, s, regBase: regBase).payload else { throw OperandTypeError() }
     return r
   }
 
   struct OperandTypeError: Error {}
 
-  func value(_ o: Operand) -> Value { Self.value(o, th) }
+  func value(_ o: Operand) -> Value { Self.value(o, s, regBase: regBase) }
 
   func describe(_ o: Operand) -> String {
     switch o {
@@ -121,7 +125,7 @@ struct StepContext {
 
   mutating func set(_ register: Int?, _ v: Value) {
     guard let r = register else { return }
-    th.regs[r] = v
+    s.regs[regBase + r] = v
   }
 
   /// Text for a value in messages and narration.
@@ -223,7 +227,8 @@ struct StepContext {
   mutating func rcuEnter() {
     if th.rcuDepth == 0 {
       var id: Int32 = 1
-      while th.regs.contains(where: { $0.section == id }) { id += 1 }
+      let mine = s.regs[regBase..<(regBase + Int(th.regCount))]
+      while mine.contains(where: { $0.section == id }) { id += 1 }
       th.section = id
     }
     th.rcuDepth += 1

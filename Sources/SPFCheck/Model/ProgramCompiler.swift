@@ -38,7 +38,11 @@ extension ModelBuilder {
         out.append(ThreadProgram(
           name: full, program: program, code: compiler.code, sites: compiler.sites,
           registerNames: compiler.registerNames, symmetryGroup: count > 1 ? group : -1))
-        state.threads.append(ThreadState(regs: Array(repeating: .none, count: compiler.registerNames.count)))
+        guard compiler.registerNames.count <= Int(UInt8.max) else {
+          throw n.error("at most \(UInt8.max) registers per thread are supported, found \(compiler.registerNames.count)")
+        }
+        state.threads.append(ThreadState(regCount: UInt8(compiler.registerNames.count)))
+        state.regs.append(contentsOf: repeatElement(.none, count: compiler.registerNames.count))
       }
       if count > 1 { group += 1 }
     }
