@@ -76,6 +76,38 @@ import Testing
     #expect(!one.findings.isEmpty)
   }
 
+  /// `--jobs 2` really splits the work: with levels of the two-fault model cut into batches of
+  /// 128 states, both workers expand states in batches handed to them together, the split
+  /// covers every stored state exactly once, and the figures and schedules are those of one
+  /// worker, which expands everything alone. (Counts of slices, not threads or time: worker w
+  /// always takes the w-th slice of a batch, so the split is the same on every run.)
+  @Test func jobsSplitTheExpansionBetweenWorkers() throws {
+    let model = try InlineModel.load(Self.twoFaults)
+    func run(jobs: Int) throws -> ExploreResult {
+      var options = ExploreOptions()
+      options.jobs = jobs
+      options.batchSize = 128
+      return try Explorer(model: model, options: options).run()
+    }
+    let one = try run(jobs: 1)
+    let two = try run(jobs: 2)
+    #expect(one.verdict == .violation)
+    #expect(one.stats.states > 4 * 128)
+    #expect(one.stats.expandedByWorker == [one.stats.states])
+    #expect(one.stats.parallelBatches == 0)
+    #expect(two.stats.expandedByWorker.count == 2)
+    #expect(two.stats.expandedByWorker.allSatisfy { $0 > 0 })
+    #expect(two.stats.expandedByWorker.reduce(0, +) == two.stats.states)
+    #expect(two.stats.parallelBatches > 1)
+    #expect(two.stats.states == one.stats.states)
+    #expect(two.stats.transitions == one.stats.transitions)
+    #expect(two.findings.map(\.schedule) == one.findings.map(\.schedule))
+    // Smaller batches change neither the figures nor the schedules.
+    let whole = try Self.explore(model, Config(por: true, symmetry: true, jobs: 1))
+    #expect(whole.stats.states == one.stats.states)
+    #expect(whole.findings.map(\.schedule) == one.findings.map(\.schedule))
+  }
+
   /// The local-step reduction stores fewer states on the shipped SPF model; the unreduced
   /// count is the one the explorer had before any reduction existed (1393).
   @Test func partialOrderStoresFewerStates() throws {

@@ -64,6 +64,8 @@ struct Batch: Sendable {
   var reached: [[Bool]]
   /// A model error met while expanding (the slice stops at the state that raised it).
   var error: ModelError?
+  /// Frontier states this slice expanded.
+  var expanded = 0
 }
 
 /// Expands states into their (reduced) successors: runs the steps, applies the

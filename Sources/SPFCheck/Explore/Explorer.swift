@@ -44,6 +44,8 @@ public struct ExploreOptions: Sendable {
   public var jobs = 1
   /// Hash compaction: store 64-bit fingerprints instead of full states (`--fingerprint`).
   public var fingerprint = false
+  /// Frontier states per batch (tests lower it to split a level into several batches).
+  var batchSize = Explorer.batchSize
   public init() {}
 }
 
@@ -78,6 +80,13 @@ public struct Statistics: Sendable {
   public var traceBytes = 0
   /// Fingerprint mode: the estimated probability that some state was missed.
   public var omissionProbability = 0.0
+  /// States each worker expanded (one entry per `--jobs` worker). Fixed by the frontier and
+  /// the number of workers, not by the OS scheduler: worker w always takes the w-th slice of
+  /// each batch.
+  public var expandedByWorker: [Int] = []
+  /// Batches whose slices were handed to the workers together (`concurrentPerform`); 0 with
+  /// one worker, and batches under ``Explorer/parallelThreshold`` states are expanded in turn.
+  public var parallelBatches = 0
   public var statesPerSecond: Double { seconds > 0 ? Double(states) / seconds : 0 }
 }
 
@@ -107,6 +116,10 @@ struct Explorer {
   /// States per batch: enough work to share, little memory per batch.
   static let batchSize = 4096
 
+  /// Batches smaller than this are expanded slice after slice on the calling thread (the
+  /// slices are the same, so are the results): waking the workers would cost more.
+  static let parallelThreshold = 64
+
   /// Runs the search to completion or to a bound.
   ///
   /// - Complexity: O(S × T × B) steps for S reachable (reduced) states, T threads, B
@@ -127,6 +140,7 @@ struct Explorer {
     var findings: [Finding] = []
     var incomplete: String?
     var reached = model.threads.map { [Bool](repeating: false, count: $0.code.count) }
+    stats.expandedByWorker = Array(repeating: 0, count: jobs)
 
     var vector = [UInt32](repeating: 0, count: width)
     /// Interns a candidate's new components and inserts its vector; returns its hash when new.
@@ -181,9 +195,11 @@ struct Explorer {
       var next = Frontier(width: width)
       var first = 0
       while first < frontier.count {
-        let count = min(Self.batchSize, frontier.count - first)
-        let batches = try expand(
+        let count = min(max(1, options.batchSize), frontier.count - first)
+        let (batches, parallel) = try expand(
           frontier, first: first, count: count, atDepthBound: atBound, components: components, with: &expanders)
+        if parallel { stats.parallelBatches += 1 }
+        for (w, batch) in batches.enumerated() { stats.expandedByWorker[w] += batch.expanded }
         for batch in batches {
           stats.retryLimitHits += batch.retryLimitHits
           for t in reached.indices {
@@ -253,16 +269,21 @@ struct Explorer {
       verdict: verdict, findings: findings, stats: stats, coverage: Coverage(model: model, reached: reached))
   }
 
-  /// Expands `count` frontier states from `first`, split between the workers.
+  /// Expands `count` frontier states from `first`, split between the workers: worker w takes
+  /// the w-th slice of ceil(count / jobs) states.
+  ///
+  /// - Returns: one batch per worker, in worker order, and whether the workers ran together.
+  /// - Complexity: O(count × T × B) steps, shared between the workers.
   private func expand(
     _ frontier: Frontier, first: Int, count: Int, atDepthBound: Bool, components: VisitedStore,
     with expanders: inout [Expander]
-  ) throws(ModelError) -> [Batch] {
+  ) throws(ModelError) -> (batches: [Batch], parallel: Bool) {
     let jobs = expanders.count
     let empty = Batch(reached: model.threads.map { [Bool](repeating: false, count: $0.code.count) })
     let results = Slots(Array(repeating: empty, count: jobs))
     let work = Slots(expanders)
     let per = (count + jobs - 1) / jobs
+    var parallel = false
     components.withReader { reader in
       let body: @Sendable (Int) -> Void = { w in
         let lo = first + w * per
@@ -295,18 +316,20 @@ struct Explorer {
               batch.error = error
               return
             }
+            batch.expanded += 1
           }
         }
         results.base[w] = batch
       }
-      if jobs == 1 || count < 64 {
+      if jobs == 1 || count < Self.parallelThreshold {
         for w in 0..<jobs { body(w) }
       } else {
+        parallel = true
         DispatchQueue.concurrentPerform(iterations: jobs, execute: body)
       }
     }
     expanders = work.take()
-    return results.take()
+    return (results.take(), parallel)
   }
 
   /// Peak resident set size of this process (`VmHWM` in /proc/self/status), 0 when unknown.
