@@ -74,11 +74,15 @@ struct PartialOrder {
   let firstRuntimeVMA: Int
   let firstRuntimeObject: Int
 
-  init(model: CompiledModel) {
+  /// - Parameter privateObjects: false keeps only the thread-local rule (tests compare the two).
+  init(model: CompiledModel, privateObjects: Bool = true) {
     var rules: [[Rule]] = []
     var coalescible: [[Bool]] = []
     for thread in model.threads {
-      rules.append(thread.code.indices.map { Self.rule(thread.code[$0], pc: $0) })
+      rules.append(thread.code.indices.map {
+        let rule = Self.rule(thread.code[$0], pc: $0)
+        return privateObjects || rule == .local ? rule : .never
+      })
       coalescible.append(thread.code.indices.map {
         if case .choose = thread.code[$0] { return false }
         return Self.isLocal(thread.code[$0], pc: $0)
