@@ -1,5 +1,5 @@
-/// One stored transition: a thread's step (or the grace period) and the local steps of the
-/// same thread coalesced after it by the partial-order reduction.
+/// One stored transition: a thread's step (or the grace period) and the local or private
+/// steps of the same thread coalesced after it by the partial-order reduction.
 struct Move: Hashable, Sendable {
   /// Thread index, or ``Choice/gracePeriod``.
   var thread: Int16
@@ -85,9 +85,9 @@ struct Expander {
   private var scratch = Symmetry.Scratch()
   private var successorBuffer: [(State, Move, StepResult)] = []
 
-  init(model: CompiledModel, por: Bool, symmetry: Bool) {
+  init(model: CompiledModel, por: Bool, privateObjects: Bool = true, symmetry: Bool) {
     executor = Executor(model: model)
-    partialOrder = por ? PartialOrder(model: model) : nil
+    partialOrder = por ? PartialOrder(model: model, privateObjects: privateObjects) : nil
     let sym = Symmetry(model: model)
     self.symmetry = symmetry && !sym.isTrivial ? sym : nil
   }
@@ -282,7 +282,7 @@ struct Expander {
     }
   }
 
-  /// Runs the local steps that follow `move` on the same thread (see ``PartialOrder``).
+  /// Runs the local and private steps that follow `move` on the same thread (see ``PartialOrder``).
   ///
   /// - Returns: the violation a coalesced step committed, if any.
   func coalesce(

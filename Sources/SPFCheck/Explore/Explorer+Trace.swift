@@ -41,7 +41,8 @@ extension Explorer {
   func reconstruct(
     to id: Int32, last: Move?, invariant: Invariant, site: FindingSite, trace: TraceLog, components: VisitedStore
   ) throws -> Finding {
-    var expander = Expander(model: model, por: options.partialOrder, symmetry: options.symmetry)
+    var expander = Expander(
+      model: model, por: options.partialOrder, privateObjects: options.privateObjects, symmetry: options.symmetry)
     let groups = expander.symmetry?.groups ?? []
     func candidates(_ t: Int16) -> [Int] {
       guard t >= 0 else { return [Int(t)] }

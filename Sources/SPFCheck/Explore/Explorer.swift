@@ -36,8 +36,11 @@ public struct ExploreOptions: Sendable {
   public var all = false
   /// Called about four times a second with the figures so far (and the queue length).
   public var progress: (@Sendable (Statistics, Int) -> Void)?
-  /// Partial-order reduction by thread-local steps (`--no-por` turns it off).
+  /// Partial-order reduction by independent steps (`--no-por` turns it off).
   public var partialOrder = true
+  /// With `partialOrder`, also treat ops on objects private to a thread as independent
+  /// (``PartialOrder``); off, only thread-local ops are (the rule before; tests compare them).
+  var privateObjects = true
   /// Symmetry reduction over threads declared with `count: N` (`--no-symmetry`).
   public var symmetry = true
   /// Worker threads expanding states (`--jobs N`); results do not depend on it.
@@ -129,7 +132,9 @@ struct Explorer {
     var lastReport = start
     let jobs = max(1, options.jobs)
     var expanders = (0..<jobs).map { w in
-      Expander(model: w == 0 ? model : model.replica(), por: options.partialOrder, symmetry: options.symmetry)
+      Expander(
+        model: w == 0 ? model : model.replica(), por: options.partialOrder, privateObjects: options.privateObjects,
+        symmetry: options.symmetry)
     }
     var components = VisitedStore(mode: .exact)
     var store = VisitedStore(mode: options.fingerprint ? .fingerprint : .exact)
