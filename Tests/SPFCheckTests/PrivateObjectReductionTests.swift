@@ -41,9 +41,9 @@ import Testing
     return false
   }
 
-  /// True when some register of `th` names `r` (a reference, or a snapshot of it).
-  static func holds(_ th: ThreadState, _ r: Ref) -> Bool {
-    th.regs.contains {
+  /// True when some register of thread `t` of `s` names `r` (a reference, or a snapshot of it).
+  static func holds(_ s: State, _ t: Int, _ r: Ref) -> Bool {
+    s.registers(of: t).contains {
       switch $0.payload {
       case .ref(let x): return x == r
       case .snapshot(let snap): return r.kind == .vma && snap.source == r.index
@@ -236,7 +236,7 @@ import Testing
     let v = Ref(kind: .vma, index: 0)
     var seen = (held: 0, private: 0)
     for s in try StateEncodingTests.reachable(model) where s.threads[0].pc == set {
-      let held = Self.holds(s.threads[1], v)
+      let held = Self.holds(s, 1, v)
       #expect(po.independent(s, 0) == !held)
       #expect(po.isPrivate(v, in: s, to: 0) == !held)
       #expect(!po.isPrivate(v, in: s, to: 1), "never private to the reader, which does not own it")
