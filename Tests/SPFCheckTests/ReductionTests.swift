@@ -162,11 +162,12 @@ import Testing
     }
   }
 
-  /// A three-cycle moves each thread to its target slot (the in-place, cycle-by-cycle
-  /// application), renames the thread ids the shared state holds, and three applications
-  /// give the state back.
+  /// A three-cycle over a group of three identical faults moves each thread, with its
+  /// registers, to its target slot (the in-place, cycle-by-cycle application), renames the
+  /// thread ids the shared state holds, and three applications give the state back.
   @Test func renamingFollowsAThreeCycle() throws {
-    let model = try InlineModel.load(Self.twoFaults)
+    let model = try InlineModel.load(Self.twoFaults.replacingOccurrences(of: #""count": 2"#, with: #""count": 3"#))
+    try #require(Symmetry(model: model).groups == [[0, 1, 2]])
     var s = model.initial
     s.threads[0].pc = 10
     s.threads[1].pc = 11
@@ -176,14 +177,14 @@ import Testing
     try #require(s.threads[0].regCount > 0)
     s.regs[s.regBase(0)] = Value(.int(42))
     let original = s
-    s.renameThreads([1, 2, 0])
-    #expect(s.threads.map(\.pc) == [12, 10, 11])
+    s.renameThreads([1, 2, 0, 3])
+    #expect(s.threads.map(\.pc) == [12, 10, 11, 0])
     #expect(s.registers(of: 1).first == Value(.int(42)), "registers travel with their thread")
     #expect(s.regs.count == original.regs.count)
     #expect(s.mm.mmapWriter == 1)
     #expect(s.mm.mmapReaders == 0b101)
-    s.renameThreads([1, 2, 0])
-    s.renameThreads([1, 2, 0])
+    s.renameThreads([1, 2, 0, 3])
+    s.renameThreads([1, 2, 0, 3])
     #expect(s == original)
   }
 

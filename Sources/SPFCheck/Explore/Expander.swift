@@ -105,12 +105,14 @@ struct Expander {
     into out: inout Batch
   ) {
     if let symmetry {
-      if let parent, let parentVector, let components,
-        storeCanonical(&s, symmetry, parent: parent, parentVector: parentVector, components: components, into: &out)
-      {
-        return
+      if let parent, let parentVector, let components {
+        // Canonical on return; done unless threads moved.
+        if storeCanonical(&s, symmetry, parent: parent, parentVector: parentVector, components: components, into: &out) {
+          return
+        }
+      } else {
+        symmetry.canonicalize(&s, scratch: &scratch)
       }
-      if parent == nil { symmetry.canonicalize(&s, scratch: &scratch) }
     }
     for k in 0..<State.componentCount(threads: s.threads.count) {
       if let parent, let parentVector, s.sameComponent(k, as: parent) {

@@ -298,21 +298,11 @@ struct Explorer {
         frontier.vectors.withUnsafeBufferPointer { vectors in
           // Consecutive frontier states are mostly siblings: decode only the components
           // whose ids differ from the previous state's and share the rest with it.
-          var previous = State()
-          var previousVector: UnsafeBufferPointer<UInt32>?
+          var previous: (state: State, vector: UnsafeBufferPointer<UInt32>)?
           for i in lo..<hi {
             let vector = UnsafeBufferPointer(rebasing: vectors[(i * frontier.width)..<((i + 1) * frontier.width)])
-            var s = previous
-            for k in 0..<frontier.width where previousVector?[k] != vector[k] {
-              var r = ByteReader(reader.encoding(of: Int(vector[k])))
-              if previousVector == nil {
-                s.decodeComponent(k, from: &r)
-              } else {
-                s.replaceComponent(k, from: &r)
-              }
-            }
-            previous = s
-            previousVector = vector
+            let s = State(vector: vector, components: reader, sharingWith: previous)
+            previous = (s, vector)
             do throws(ModelError) {
               try work.base[w].expand(
                 s, vector: vector, components: reader, source: Int32(i - first), atDepthBound: atDepthBound,

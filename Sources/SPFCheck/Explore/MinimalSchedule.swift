@@ -74,7 +74,7 @@ struct MinimalSchedule {
       if nodes.isGoal(n) {
         return outcome(Finding(violation: goals[Int32(n)]!, schedule: nodes.schedule(to: n), site: .step))
       }
-      let (s, last) = nodes.state(n)
+      let (s, parentVector, last) = nodes.node(n)
       if s.allEnded {
         if !s.threads.contains(where: { $0.outcome == .retryLimit }),
           let v = executor.quiescenceViolations(s).first(where: { $0.invariant == invariant })
@@ -91,7 +91,6 @@ struct MinimalSchedule {
         continue
       }
       let lastEnabled = last >= 0 && executor.isEnabled(s, last)
-      let parentVector = nodes.vector(n)
       for (next, choice, result) in successors {
         let isThread = choice.thread != Choice.gracePeriod
         let preempts = isThread && lastEnabled && choice.thread != last
@@ -222,30 +221,23 @@ private struct ScheduleNodes {
   func isGoal(_ n: Int) -> Bool { moves[n].goal }
 
   /// The component vector of (non-goal) node `n`.
-  func vector(_ n: Int) -> [UInt32] {
+  private func vector(_ n: Int) -> [UInt32] {
     keys.withReader { r in
       let bytes = r.encoding(of: n)
       return (0..<width).map { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) }
     }
   }
 
-  /// The state and last thread of (non-goal) node `n`, decoded.
+  /// The state, component vector and last thread of (non-goal) node `n`, decoded.
   ///
   /// - Complexity: O(encoded size of the state).
-  func state(_ n: Int) -> (State, Int) {
-    keys.withReader { r in
-      let bytes = r.encoding(of: n)
-      var s = State()
-      components.withReader { c in
-        for k in 0..<width {
-          let id = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self))
-          var reader = ByteReader(c.encoding(of: Int(id)))
-          s.decodeComponent(k, from: &reader)
-        }
-      }
-      let last = Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: width * 4, as: Int16.self))
-      return (s, Int(last))
+  func node(_ n: Int) -> (state: State, vector: [UInt32], last: Int) {
+    let vector = self.vector(n)
+    let s = vector.withUnsafeBufferPointer { v in components.withReader { State(vector: v, components: $0) } }
+    let last = keys.withReader { r in
+      Int16(littleEndian: r.encoding(of: n).loadUnaligned(fromByteOffset: width * 4, as: Int16.self))
     }
+    return (s, vector, Int(last))
   }
 
   /// The choices from the root to node `n`.

@@ -31,6 +31,8 @@ struct Symmetry {
   struct Scratch {
     var writer = ByteWriter()
     var encodings: [UnsafeRawBufferPointer] = []
+    /// Where each thread's encoding ends in `writer`.
+    var ends: [Int] = []
     var order: [Int] = []
     var perm: [Int] = []
   }
@@ -41,17 +43,18 @@ struct Symmetry {
   @discardableResult
   func canonicalize(_ s: inout State, scratch: inout Scratch) -> Bool {
     scratch.writer.reset()
-    var ends: [Int] = []
+    scratch.ends.removeAll(keepingCapacity: true)
     for t in s.threads.indices {
       s.encodeThread(t, into: &scratch.writer)
-      ends.append(scratch.writer.count)
+      scratch.ends.append(scratch.writer.count)
     }
-    let base = scratch.writer.buffer.baseAddress!
+    let bytes = scratch.writer.buffer
     var encodings = scratch.encodings
     encodings.removeAll(keepingCapacity: true)
-    for t in ends.indices {
-      let start = t == 0 ? 0 : ends[t - 1]
-      encodings.append(UnsafeRawBufferPointer(start: base + start, count: ends[t] - start))
+    var start = 0
+    for end in scratch.ends {
+      encodings.append(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+      start = end
     }
     let moved = canonicalize(&s, encodings: encodings, scratch: &scratch)
     scratch.encodings = encodings
@@ -107,42 +110,21 @@ extension State {
       }
       return out
     }
-    // Threads that trade places must carry their registers. Symmetric threads have equal
-    // register counts, so their slices of `regs` are swapped in place below; any other
-    // permutation (tests) rebuilds `regs` in the new thread order.
-    if threads.indices.contains(where: { threads[$0].regCount != threads[perm[$0]].regCount }) {
-      var moved = regs
-      var old = 0
-      var starts = Array(repeating: 0, count: threads.count)
-      var newBase = 0
-      var inverse = Array(repeating: 0, count: threads.count)
-      for t in threads.indices { inverse[perm[t]] = t }
-      for slot in threads.indices {
-        starts[inverse[slot]] = newBase
-        newBase += Int(threads[inverse[slot]].regCount)
-      }
-      for t in threads.indices {
-        let n = Int(threads[t].regCount)
-        moved.replaceSubrange(starts[t]..<(starts[t] + n), with: regs[old..<(old + n)])
-        old += n
-      }
-      regs = moved
-      var reordered = threads
-      for t in threads.indices { reordered[perm[t]] = threads[t] }
-      threads = reordered
-    } else {
-      // Apply the permutation in place, cycle by cycle (no copy of the thread array).
-      var placed: UInt32 = 0
-      for start in threads.indices where placed & (UInt32(1) << UInt32(start)) == 0 {
-        var j = perm[start]
-        while j != start {
-          let a = regBase(start)
-          let b = regBase(j)
-          for i in 0..<Int(threads[start].regCount) { regs.swapAt(a + i, b + i) }
-          threads.swapAt(start, j)
-          placed |= UInt32(1) << UInt32(j)
-          j = perm[j]
-        }
+    // Apply the permutation in place, cycle by cycle (no copy of the thread array). Threads
+    // of one group have the same registers, so their slices of `regs` line up and swap too.
+    precondition(
+      threads.indices.allSatisfy { threads[$0].regCount == threads[perm[$0]].regCount },
+      "renameThreads permutes only threads with the same registers (one symmetry group)")
+    var placed: UInt32 = 0
+    for start in threads.indices where placed & (UInt32(1) << UInt32(start)) == 0 {
+      var j = perm[start]
+      while j != start {
+        let a = regBase(start)
+        let b = regBase(j)
+        for i in 0..<Int(threads[start].regCount) { regs.swapAt(a + i, b + i) }
+        threads.swapAt(start, j)
+        placed |= UInt32(1) << UInt32(j)
+        j = perm[j]
       }
     }
     for t in threads.indices {

@@ -227,7 +227,7 @@ struct StepContext {
   mutating func rcuEnter() {
     if th.rcuDepth == 0 {
       var id: Int32 = 1
-      let mine = s.regs[regBase..<(regBase + Int(th.regCount))]
+      let mine = s.registers(of: t)
       while mine.contains(where: { $0.section == id }) { id += 1 }
       th.section = id
     }
