@@ -95,27 +95,52 @@ struct Expander {
   /// Marks a component of a candidate's vector that is in the batch's `pending` list.
   static let pending = UInt32.max
 
+  /// Which threads a move may have changed, as the steps report it.
+  enum ChangedThreads {
+    /// Any thread: compare each with the parent.
+    case unknown
+    /// Only this thread (its own step changed it; assumed changed, never compared).
+    case only(Int)
+    /// None (the grace period).
+    case none
+
+    /// Whether thread `t` is known to be as in the parent (true), known changed (false), or
+    /// must be compared (nil).
+    func same(_ t: Int) -> Bool? {
+      switch self {
+      case .unknown: return nil
+      case .only(let u): return t != u
+      case .none: return true
+      }
+    }
+  }
+
   /// Puts `s` in canonical form (symmetry) and appends its component vector to `out`:
   /// the parent's id for every component `s` shares with `parent`, the stored id of every
   /// other component already in `components` (looked up here, in parallel, so the merge
   /// only interns components never seen before), and ``pending`` (with the encoding in the
-  /// arena) for the rest.
+  /// arena) for the rest. `changed` says which threads the move may have changed; the others
+  /// keep the parent's ids without being compared.
   mutating func store(
     _ s: inout State, parent: State?, parentVector: UnsafeBufferPointer<UInt32>?, components: VisitedStore.Reader?,
-    into out: inout Batch
+    changed: ChangedThreads = .unknown, into out: inout Batch
   ) {
+    var changed = changed
     if let symmetry {
       if let parent, let parentVector, let components {
         // Canonical on return; done unless threads moved.
-        if storeCanonical(&s, symmetry, parent: parent, parentVector: parentVector, components: components, into: &out) {
+        if storeCanonical(
+          &s, symmetry, parent: parent, parentVector: parentVector, components: components, changed: changed, into: &out)
+        {
           return
         }
+        changed = .unknown  // threads were renamed: compare each with the parent
       } else {
         symmetry.canonicalize(&s, scratch: &scratch)
       }
     }
     for k in 0..<State.componentCount(threads: s.threads.count) {
-      if let parent, let parentVector, s.sameComponent(k, as: parent) {
+      if let parent, let parentVector, Self.same(k, s, as: parent, changed) {
         out.vectors.append(parentVector[k])
         continue
       }
@@ -123,6 +148,15 @@ struct Expander {
       s.encodeComponent(k, into: &writer)
       append(writer.buffer, components: components, into: &out)
     }
+  }
+
+  /// True when component `k` of `s` equals the parent's: compared, unless `changed` tells
+  /// for a thread component (checked against the comparison in debug builds).
+  private static func same(_ k: Int, _ s: State, as parent: State, _ changed: ChangedThreads) -> Bool {
+    let shared = State.sharedComponents
+    guard k >= shared, let same = changed.same(k - shared) else { return s.sameComponent(k, as: parent) }
+    assert(!same || s.sameComponent(k, as: parent), "a step changed thread \(k - shared) without reporting it")
+    return same
   }
 
   /// Appends the id of the component encoded as `bytes` when it is stored, else queues it
@@ -148,13 +182,13 @@ struct Expander {
   ///   ids in the shared state were renamed, so every component must be encoded afresh).
   private mutating func storeCanonical(
     _ s: inout State, _ symmetry: Symmetry, parent: State, parentVector: UnsafeBufferPointer<UInt32>,
-    components: VisitedStore.Reader, into out: inout Batch
+    components: VisitedStore.Reader, changed: ChangedThreads, into out: inout Batch
   ) -> Bool {
     let shared = State.sharedComponents
     writer.reset()
     threadEnds.removeAll(keepingCapacity: true)
     for t in s.threads.indices {
-      if s.sameComponent(shared + t, as: parent) {
+      if Self.same(shared + t, s, as: parent, changed) {
         threadEnds.append(-1)
       } else {
         s.encodeThread(t, into: &writer)
@@ -256,8 +290,9 @@ struct Expander {
       var next = State()
       swap(&next, &successors[i].0)
       var violation = successors[i].2.violation
+      var othersChanged = successors[i].2.changedOtherThreads
       if violation == nil && move.thread >= 0 {
-        violation = try coalesce(&next, &move, reached: &out.reached)
+        violation = try coalesce(&next, &move, othersChanged: &othersChanged, reached: &out.reached)
       }
       if let violation {
         out.items.append(BatchItem(kind: .stepViolation, source: source, move: move, violation: violation))
@@ -266,7 +301,9 @@ struct Expander {
       let item = BatchItem(
         kind: .candidate, source: source, move: move, vector: Int32(out.vectors.count),
         firstPending: Int32(out.pending.count))
-      store(&next, parent: s, parentVector: vector, components: components, into: &out)
+      let changed: ChangedThreads =
+        move.thread < 0 ? .none : othersChanged ? .unknown : .only(Int(move.thread))
+      store(&next, parent: s, parentVector: vector, components: components, changed: changed, into: &out)
       out.items.append(item)
     }
   }
@@ -286,9 +323,10 @@ struct Expander {
 
   /// Runs the local and private steps that follow `move` on the same thread (see ``PartialOrder``).
   ///
+  /// - Parameter othersChanged: set when a coalesced step changed another thread.
   /// - Returns: the violation a coalesced step committed, if any.
   func coalesce(
-    _ s: inout State, _ move: inout Move, reached: inout [[Bool]]
+    _ s: inout State, _ move: inout Move, othersChanged: inout Bool, reached: inout [[Bool]]
   ) throws(ModelError) -> Violation? {
     guard let partialOrder else { return nil }
     let t = Int(move.thread)
@@ -296,6 +334,7 @@ struct Expander {
       reached[t][Int(s.threads[t].pc)] = true
       let result = try executor.step(&s, thread: t, branch: 0)
       move.coalesced += 1
+      othersChanged = othersChanged || result.changedOtherThreads
       if let v = result.violation { return v }
     }
     return nil

@@ -15,6 +15,9 @@ struct StepResult {
   var effect = ""
   /// True when the step registered a wait and the thread is now blocked.
   var blocked = false
+  /// True when the step changed a thread other than its own (see
+  /// ``StepContext/changedOtherThreads``); the grace period changes no thread.
+  var changedOtherThreads = false
 }
 
 /// Executes the model language's ops on a ``State``: the semantics of every op
@@ -54,7 +57,9 @@ struct Executor {
       }
     }
     swap(&state, &ctx.s)
-    return StepResult(branches: ctx.branches, violation: nil, effect: ctx.effect, blocked: ctx.blocked)
+    return StepResult(
+      branches: ctx.branches, violation: nil, effect: ctx.effect, blocked: ctx.blocked,
+      changedOtherThreads: ctx.changedOtherThreads)
   }
 
   /// True when thread `t` of `s` can take a step.

@@ -49,7 +49,8 @@ extension StepContext {
       try free(r, .rcu, r.kind.name)
     /// `kmalloc()` / `kmem_cache_alloc()` of a generic object (anon_vma, mempolicy, ...), refcount 1.
     case .objAlloc(let kind, let g, let into):
-      guard try allocate(g, "obj_alloc(\(model.objectKinds[Int(kind)]))") else { set(into, .none); return }
+      let kindName = model.objectKinds[Int(kind)]
+      guard try allocate(g, "obj_alloc(\(kindName))") else { set(into, .none); return }
       let index = Int32(s.objs.count)
       s.objs.append(ObjState(kind: kind))
       set(into, Value(.ref(Ref(kind: .obj, index: index))))

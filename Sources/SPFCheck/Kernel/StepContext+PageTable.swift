@@ -20,9 +20,9 @@ extension StepContext {
   }
 
   /// The ptl this thread holds for `addr` through `pte_lock`, or a lock-misuse violation.
-  func heldTable(_ addr: Int, _ what: String) throws(Stop) -> Int32 {
+  func heldTable(_ addr: Int, _ what: @autoclosure () -> String) throws(Stop) -> Int32 {
     guard let hold = th.ptl.first(where: { $0.addr == Int32(addr) }) else {
-      throw fail(.lockMisuse, "\(what)(\(addr)) without holding the PTE table lock for that address (pte_lock first)")
+      throw fail(.lockMisuse, "\(what())(\(addr)) without holding the PTE table lock for that address (pte_lock first)")
     }
     let r = Ref(kind: .table, index: hold.table)
     try deref(Value(.ref(r)), r, "locked PTE table")
@@ -346,11 +346,11 @@ extension StepContext {
   }
 
   /// `lost-mapping`: a table must not be freed while it still maps a page.
-  func checkNoMappings(_ table: Int32, _ what: String) throws(Stop) {
+  func checkNoMappings(_ table: Int32, _ what: @autoclosure () -> String) throws(Stop) {
     if let i = s.tables[Int(table)].ptes.firstIndex(where: { $0.present }) {
       throw fail(
         .lostMapping,
-        "\(what) frees table#\(table) while its PTE \(i) is still present: the page stays mapped and leaks (Bad rss-counter state)",
+        "\(what()) frees table#\(table) while its PTE \(i) is still present: the page stays mapped and leaks (Bad rss-counter state)",
         objects: [Ref(kind: .table, index: table)])
     }
   }

@@ -164,19 +164,19 @@ extension StepContext {
 
   /// Lock rules for an in-place VMA write: an attached VMA needs its VMA write lock;
   /// `anon_vma` may also be set under mmap_lock + page_table_lock, as `__anon_vma_prepare` does.
-  func checkInPlaceWrite(_ v: Int, what: String, field: VMAField?) throws(Stop) {
+  func checkInPlaceWrite(_ v: Int, what: @autoclosure () -> String, field: VMAField?) throws(Stop) {
     guard s.vmas[v].attached else { return }
     if field == .anonVma {
       // __anon_vma_prepare: mmap_lock (read suffices) + page_table_lock; or the VMA write lock (dup_anon_vma).
       guard isVMAWriteLocked(v) || (th.mmap != .none && holdsSpin(CompiledModel.pageTableLock)) else {
         let held = th.mmap == .none ? "without mmap_lock" : "holding mmap_lock but not page_table_lock"
-        throw fail(.lockMisuse, "\(what) on attached vma#\(v) \(held), and without its VMA write lock (anon_vma needs mmap_lock + page_table_lock, or the VMA write lock)")
+        throw fail(.lockMisuse, "\(what()) on attached vma#\(v) \(held), and without its VMA write lock (anon_vma needs mmap_lock + page_table_lock, or the VMA write lock)")
       }
       return
     }
     if s.vmas[v].bracketOwner == Int8(t) { return }
     guard isVMAWriteLocked(v) else {
-      throw fail(.lockMisuse, "\(what) on attached vma#\(v) without its VMA write lock (vma_start_write under mmap_write_lock)")
+      throw fail(.lockMisuse, "\(what()) on attached vma#\(v) without its VMA write lock (vma_start_write under mmap_write_lock)")
     }
   }
 

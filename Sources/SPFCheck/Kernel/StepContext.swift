@@ -13,6 +13,9 @@ struct StepContext {
   let log: NarrationLog?
   var branches = 1
   var blocked = false
+  /// True once the step wrote another thread's state (only `rcu_read_unlock` does: it wakes
+  /// `synchronize_rcu` waiters); otherwise a step changes only its own thread.
+  var changedOtherThreads = false
 
   init(model: CompiledModel, s: State, t: Int, regBase: Int, branch: Int, narrate: Bool) {
     self.model = model
@@ -49,9 +52,9 @@ struct StepContext {
   /// Stops with a model error when a per-thread list of held things is full: a thread
   /// state is plain data with fixed room (8 VMA read locks, 8 counted references, 4 PTE
   /// table locks), far more than any kernel path holds at once.
-  func room<let n: Int, E>(_ list: InlineList<n, E>, _ what: String) throws(Stop) {
+  func room<let n: Int, E>(_ list: InlineList<n, E>, _ what: @autoclosure () -> String) throws(Stop) {
     guard !list.isFull else {
-      throw broken("the thread already holds \(InlineList<n, E>.maxCount) \(what), the most a thread state has room for")
+      throw broken("the thread already holds \(InlineList<n, E>.maxCount) \(what()), the most a thread state has room for")
     }
   }
 
@@ -91,9 +94,9 @@ struct StepContext {
     }
   }
 
-  func int(_ o: Operand, _ what: String) throws(Stop) -> Int {
+  func int(_ o: Operand, _ what: @autoclosure () -> String) throws(Stop) -> Int {
     guard case .int(let v) = value(o).payload else {
-      throw broken("expected \(what) (an integer) in \(describe(o)), found \(show(value(o)))")
+      throw broken("expected \(what()) (an integer) in \(describe(o)), found \(show(value(o)))")
     }
     return v
   }
@@ -114,12 +117,12 @@ struct StepContext {
     return p
   }
 
-  func ref(_ o: Operand, _ kind: ObjKind?, _ what: String) throws(Stop) -> Ref {
+  func ref(_ o: Operand, _ kind: ObjKind?, _ what: @autoclosure () -> String) throws(Stop) -> Ref {
     let v = value(o)
     guard case .ref(let r) = v.payload else {
-      throw broken("expected \(what) in \(describe(o)), found \(show(v)) (test it with if_none first)")
+      throw broken("expected \(what()) in \(describe(o)), found \(show(v)) (test it with if_none first)")
     }
-    if let k = kind, r.kind != k { throw broken("expected \(what) in \(describe(o)), found a \(r.kind.name)") }
+    if let k = kind, r.kind != k { throw broken("expected \(what()) in \(describe(o)), found a \(r.kind.name)") }
     return r
   }
 
@@ -161,31 +164,31 @@ struct StepContext {
   /// for RCU freeing, and not escaped from the RCU section it came from.
   ///
   /// This is where `use-after-free` and `rcu-escape` are detected.
-  func deref(_ v: Value, _ r: Ref, _ what: String) throws(Stop) {
+  func deref(_ v: Value, _ r: Ref, _ what: @autoclosure () -> String) throws(Stop) {
     switch s.life(of: r) {
     case .live: break
     case .freed:
-      throw fail(.useAfterFree, "\(what) \(s.name(of: r)) was already freed", objects: [r])
+      throw fail(.useAfterFree, "\(what()) \(s.name(of: r)) was already freed", objects: [r])
     case .rcuPending:
       if s.rcuReaders(of: r) & bit == 0 {
         throw fail(
           .useAfterFree,
-          "\(what) \(s.name(of: r)) is queued for freeing after a grace period and \(threadName) was not in an RCU read-side section when it was queued (a faster grace period would already have freed it)",
+          "\(what()) \(s.name(of: r)) is queued for freeing after a grace period and \(threadName) was not in an RCU read-side section when it was queued (a faster grace period would already have freed it)",
           objects: [r])
       }
     }
     if v.section != 0 && (th.rcuDepth == 0 || th.section != v.section) && !isPinned(r) {
       throw fail(
         .rcuEscape,
-        "\(what) \(s.name(of: r)) was obtained inside an RCU read-side section that has ended, and nothing pins it (no lock, refcount or VMA read lock)",
+        "\(what()) \(s.name(of: r)) was obtained inside an RCU read-side section that has ended, and nothing pins it (no lock, refcount or VMA read lock)",
         objects: [r])
     }
   }
 
   /// Reads a VMA operand and checks the dereference.
-  mutating func vma(_ o: Operand, _ what: String = "VMA") throws(Stop) -> Int {
+  mutating func vma(_ o: Operand, _ what: @autoclosure () -> String = "VMA") throws(Stop) -> Int {
     let r = try ref(o, .vma, "a VMA")
-    try deref(value(o), r, what)
+    try deref(value(o), r, what())
     return Int(r.index)
   }
 
@@ -213,9 +216,9 @@ struct StepContext {
   }
 
   /// The `might_sleep()` check of every op that may sleep.
-  func mightSleep(_ what: String) throws(Stop) {
+  func mightSleep(_ what: @autoclosure () -> String) throws(Stop) {
     if th.isAtomic {
-      throw fail(.sleepInAtomic, "\(what) may sleep but runs \(atomicContext)")
+      throw fail(.sleepInAtomic, "\(what()) may sleep but runs \(atomicContext)")
     }
   }
 
@@ -245,7 +248,10 @@ struct StepContext {
       s.setRcuReaders(cb.ref, s.rcuReaders(of: cb.ref) & ~bit)
     }
     for i in s.threads.indices {
-      if case .rcu(let mask) = s.threads[i].wait { s.threads[i].wait = .rcu(mask & ~bit) }
+      if case .rcu(let mask) = s.threads[i].wait, mask & bit != 0 {
+        s.threads[i].wait = .rcu(mask & ~bit)
+        if i != t { changedOtherThreads = true }
+      }
     }
   }
 
@@ -257,10 +263,10 @@ struct StepContext {
   }
 
   /// Frees `r` now or queues it for freeing after a grace period; `double-free` when already freed.
-  mutating func free(_ r: Ref, _ mode: FreeMode, _ what: String) throws(Stop) {
+  mutating func free(_ r: Ref, _ mode: FreeMode, _ what: @autoclosure () -> String) throws(Stop) {
     switch s.life(of: r) {
     case .freed, .rcuPending:
-      throw fail(.doubleFree, "\(what) \(s.name(of: r)) is freed twice", objects: [r])
+      throw fail(.doubleFree, "\(what()) \(s.name(of: r)) is freed twice", objects: [r])
     case .live: break
     }
     switch mode {
@@ -281,23 +287,23 @@ struct StepContext {
   ///
   /// Mirrors the page allocator's entry checks: `might_sleep_if(gfpflags_allow_blocking())`,
   /// and `ALLOC_NON_BLOCK`/`ALLOC_MIN_RESERVE` reserve access unless `__GFP_NOMEMALLOC`.
-  mutating func allocate(_ g: GFP, _ what: String) throws(Stop) -> Bool {
-    if g.maySleep { try mightSleep("\(what) with GFP \(g.text)") }
+  mutating func allocate(_ g: GFP, _ what: @autoclosure () -> String) throws(Stop) -> Bool {
+    if g.maySleep { try mightSleep("\(what()) with GFP \(g.text)") }
     if Int(th.rcuDepth) > th.ptl.count && g.mayUseReserve {
       throw fail(
         .emergencyReserve,
-        "\(what) with GFP \(g.text) inside an RCU read-side section may take the emergency reserve; a fast path with a fallback must use nowait|nomemalloc|nowarn")
+        "\(what()) with GFP \(g.text) inside an RCU read-side section may take the emergency reserve; a fast path with a fallback must use nowait|nomemalloc|nowarn")
     }
     let hasFree = s.mm.freePages > 0
     let hasReserve = g.mayUseReserve && s.mm.reservePages > 0
     if !hasFree && !hasReserve {
-      say("\(what) fails: no free memory")
+      say("\(what()) fails: no free memory")
       return false
     }
     if model.options.allocFailure.contains(g.base) {
       branches = 2
       if branch == 1 {
-        say("\(what) fails (injected \(g.base.rawValue) allocation failure)")
+        say("\(what()) fails (injected \(g.base.rawValue) allocation failure)")
         return false
       }
     }
