@@ -83,7 +83,17 @@ struct Expander {
   /// when the step left it as in the parent.
   private var threadEnds: [Int] = []
   private var scratch = Symmetry.Scratch()
-  private var successorBuffer: [(State, Move, StepResult)] = []
+  private var successorBuffer: [Successor] = []
+
+  /// One successor of the state being expanded, before coalescing and storing (a struct, not
+  /// a tuple, so that emptying the buffer runs specialised code, not the runtime's generic
+  /// tuple destruction).
+  private struct Successor {
+    var state: State
+    var move: Move
+    var violation: Violation?
+    var changedOtherThreads: Bool
+  }
 
   init(model: CompiledModel, por: Bool, privateObjects: Bool = true, symmetry: Bool) {
     executor = Executor(model: model)
@@ -271,7 +281,9 @@ struct Expander {
       if executor.isGracePeriodEnabled(s) {
         var next = s
         let result = executor.gracePeriod(&next)
-        successors.append((next, Move(thread: Int16(Choice.gracePeriod), branch: 0, coalesced: 0), result))
+        successors.append(Successor(
+          state: next, move: Move(thread: Int16(Choice.gracePeriod), branch: 0, coalesced: 0),
+          violation: result.violation, changedOtherThreads: false))
       }
     }
     if successors.isEmpty {
@@ -283,14 +295,14 @@ struct Expander {
       return
     }
     for i in successors.indices {
-      var move = successors[i].1
+      var move = successors[i].move
       if move.thread >= 0 { out.reached[Int(move.thread)][Int(s.threads[Int(move.thread)].pc)] = true }
       // Move the successor out of the buffer: a copy would share its arrays with the buffer
       // and make every later change (coalescing, symmetry renaming) copy them again.
       var next = State()
-      swap(&next, &successors[i].0)
-      var violation = successors[i].2.violation
-      var othersChanged = successors[i].2.changedOtherThreads
+      swap(&next, &successors[i].state)
+      var violation = successors[i].violation
+      var othersChanged = successors[i].changedOtherThreads
       if violation == nil && move.thread >= 0 {
         violation = try coalesce(&next, &move, othersChanged: &othersChanged, reached: &out.reached)
       }
@@ -309,14 +321,16 @@ struct Expander {
   }
 
   /// Every branch of thread `t`'s next step.
-  private func steps(of t: Int, from s: State, into out: inout [(State, Move, StepResult)]) throws(ModelError) {
+  private func steps(of t: Int, from s: State, into out: inout [Successor]) throws(ModelError) {
     var branch = 0
     var branches = 1
     while branch < branches {
       var next = s
       let result = try executor.step(&next, thread: t, branch: branch)
       branches = result.branches
-      out.append((next, Move(thread: Int16(t), branch: UInt8(branch), coalesced: 0), result))
+      out.append(Successor(
+        state: next, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: 0), violation: result.violation,
+        changedOtherThreads: result.changedOtherThreads))
       branch += 1
     }
   }

@@ -298,11 +298,18 @@ struct Explorer {
         frontier.vectors.withUnsafeBufferPointer { vectors in
           // Consecutive frontier states are mostly siblings: decode only the components
           // whose ids differ from the previous state's and share the rest with it.
-          var previous: (state: State, vector: UnsafeBufferPointer<UInt32>)?
+          // (Two plain variables, not an optional tuple: replacing one of those runs the
+          // runtime's generic destruction.)
+          var previous = State()
+          var previousVector: UnsafeBufferPointer<UInt32>?
           for i in lo..<hi {
             let vector = UnsafeBufferPointer(rebasing: vectors[(i * frontier.width)..<((i + 1) * frontier.width)])
-            let s = State(vector: vector, components: reader, sharingWith: previous)
-            previous = (s, vector)
+            let s =
+              if let previousVector {
+                State(vector: vector, components: reader, sharingWith: previous, previousVector: previousVector)
+              } else {
+                State(vector: vector, components: reader)
+              }
             do throws(ModelError) {
               try work.base[w].expand(
                 s, vector: vector, components: reader, source: Int32(i - first), atDepthBound: atDepthBound,
@@ -312,6 +319,8 @@ struct Explorer {
               return
             }
             batch.expanded += 1
+            previous = s
+            previousVector = vector
           }
         }
         results.base[w] = batch

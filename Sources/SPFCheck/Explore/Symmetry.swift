@@ -79,10 +79,20 @@ struct Symmetry {
         if x.count != y.count { return x.count < y.count }
         return a < b  // stable: equal thread states keep their order
       }
+      // Most successors are already in order (one thread moved): check that first.
+      guard group.indices.dropFirst().contains(where: { less($0, $0 - 1) }) else { continue }
+      // `less` is a total order, so the sorted order is unique; groups are small, so an
+      // insertion sort does it without the closure overhead of `sort(by:)`.
       scratch.order.removeAll(keepingCapacity: true)
-      scratch.order.append(contentsOf: group.indices)
-      scratch.order.sort(by: less)
-      guard scratch.order.indices.contains(where: { scratch.order[$0] != $0 }) else { continue }
+      for position in group.indices {
+        var slot = scratch.order.count
+        scratch.order.append(position)
+        while slot > 0 && less(position, scratch.order[slot - 1]) {
+          scratch.order[slot] = scratch.order[slot - 1]
+          slot -= 1
+        }
+        scratch.order[slot] = position
+      }
       if !moved {
         scratch.perm.removeAll(keepingCapacity: true)
         scratch.perm.append(contentsOf: s.threads.indices)

@@ -174,23 +174,29 @@ extension VisitedStore {
 extension State {
   /// The state whose components have the ids `vector` in `components`.
   ///
-  /// With `previous` (a decoded state and its vector), every component whose id equals the
-  /// previous one is shared with it (O(1) for arrays) and only the others are decoded: the
-  /// explorer's consecutive frontier states are mostly siblings.
+  /// - Complexity: O(encoded size of the state).
+  init(vector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader) {
+    self.init()
+    for k in vector.indices {
+      var r = ByteReader(components.encoding(of: Int(vector[k])))
+      decodeComponent(k, from: &r)
+    }
+  }
+
+  /// The state whose components have the ids `vector` in `components`, sharing with
+  /// `previous` (whose vector is `previousVector`) every component whose id is the same
+  /// (O(1) for arrays) and decoding only the others: the explorer's consecutive frontier
+  /// states are mostly siblings.
   ///
   /// - Complexity: O(encoded size of the components decoded).
   init(
-    vector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader,
-    sharingWith previous: (state: State, vector: UnsafeBufferPointer<UInt32>)? = nil
+    vector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader, sharingWith previous: State,
+    previousVector: UnsafeBufferPointer<UInt32>
   ) {
-    self = previous?.state ?? State()
-    for k in vector.indices where previous?.vector[k] != vector[k] {
+    self = previous
+    for k in vector.indices where previousVector[k] != vector[k] {
       var r = ByteReader(components.encoding(of: Int(vector[k])))
-      if previous == nil {
-        decodeComponent(k, from: &r)
-      } else {
-        replaceComponent(k, from: &r)
-      }
+      replaceComponent(k, from: &r)
     }
   }
 }

@@ -37,29 +37,31 @@ struct Executor {
 
   /// Runs thread `t`'s next op on `state` taking branch `branch`.
   ///
-  /// - Returns: the step's result; `state` holds the successor (meaningless, and empty, when a
-  ///   violation is returned or an error thrown).
+  /// - Returns: the step's result; `state` holds the successor (meaningless, half-changed,
+  ///   when a violation is returned or an error thrown).
   /// - Throws: ``ModelError/runtime(file:path:message:)`` when the model itself is broken at run time.
   func step(_ state: inout State, thread t: Int, branch: Int) throws(ModelError) -> StepResult {
-    // The state moves into the context and back, so the step's changes copy only the arrays
-    // the caller's state shares with its parent, never the caller's own.
-    var ctx = StepContext(model: model, s: State(), t: t, regBase: state.regBase(t), branch: branch, narrate: narrate)
-    swap(&ctx.s, &state)
-    do {
-      try ctx.run()
-    } catch {
-      switch error {
-      case .violation(let v):
-        var result = StepResult(branches: ctx.branches, violation: v, effect: ctx.effect)
-        result.effect = ctx.effect.isEmpty ? v.message : ctx.effect + "; " + v.message
-        return result
-      case .model(let e): throw e
+    // The context changes the caller's state in place, through a pointer: a step copies only
+    // the arrays the caller's state shares with its parent, and moves no `State` around.
+    let regBase = state.regBase(t)
+    let outcome = withUnsafeMutablePointer(to: &state) { p -> Result<StepResult, ModelError> in
+      var ctx = StepContext(model: model, state: p, t: t, regBase: regBase, branch: branch, narrate: narrate)
+      do throws(Stop) {
+        try ctx.run()
+      } catch {
+        switch error {
+        case .violation(let v):
+          var result = StepResult(branches: ctx.branches, violation: v, effect: ctx.effect)
+          result.effect = ctx.effect.isEmpty ? v.message : ctx.effect + "; " + v.message
+          return .success(result)
+        case .model(let e): return .failure(e)
+        }
       }
+      return .success(StepResult(
+        branches: ctx.branches, violation: nil, effect: ctx.effect, blocked: ctx.blocked,
+        changedOtherThreads: ctx.changedOtherThreads))
     }
-    swap(&state, &ctx.s)
-    return StepResult(
-      branches: ctx.branches, violation: nil, effect: ctx.effect, blocked: ctx.blocked,
-      changedOtherThreads: ctx.changedOtherThreads)
+    return try outcome.get()
   }
 
   /// True when thread `t` of `s` can take a step.

@@ -4,7 +4,9 @@
 /// The op semantics are methods of this type, one file per family of ops.
 struct StepContext {
   let model: CompiledModel
-  var s: State
+  /// The state being changed, the caller's own: the context borrows it for one step, so a
+  /// step neither moves nor destroys a `State`.
+  private let state: UnsafeMutablePointer<State>
   let t: Int
   /// Where this thread's registers start in `s.regs`.
   let regBase: Int
@@ -17,9 +19,10 @@ struct StepContext {
   /// `synchronize_rcu` waiters); otherwise a step changes only its own thread.
   var changedOtherThreads = false
 
-  init(model: CompiledModel, s: State, t: Int, regBase: Int, branch: Int, narrate: Bool) {
+  /// - Parameter state: valid, and not accessed otherwise, while the context is in use.
+  init(model: CompiledModel, state: UnsafeMutablePointer<State>, t: Int, regBase: Int, branch: Int, narrate: Bool) {
     self.model = model
-    self.s = s
+    self.state = state
     self.t = t
     self.regBase = regBase
     self.branch = branch
@@ -27,6 +30,12 @@ struct StepContext {
   }
 
   var effect: String { log?.text ?? "" }
+
+  /// The state being changed.
+  var s: State {
+    unsafeAddress { UnsafePointer(state) }
+    unsafeMutableAddress { state }
+  }
 
   var th: ThreadState {
     get { s.threads[t] }
