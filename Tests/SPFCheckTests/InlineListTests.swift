@@ -38,6 +38,12 @@ import Testing
     #expect(!_isPOD(State.self))
   }
 
+  /// An instruction is plain data (an `assert` keeps its message in its source site), so
+  /// fetching the next instruction copies it without a retain.
+  @Test func instructionsArePlainData() {
+    #expect(_isPOD(Instr.self))
+  }
+
   /// A thread that would hold more counted references than its state has room for stops
   /// the exploration with a runtime model error naming the op, not a crash.
   @Test func overflowingAThreadListIsAModelError() throws {

@@ -18,8 +18,8 @@ extension StepContext {
       branches = 2
       if branch == 1 { next = target }
       say(branch == 1 ? "chooses the jump" : "chooses to fall through")
-    case .assert(let c, let message):
-      if !(try evaluate(c)) { throw fail(.assertion, message) }
+    case .assert(let c):
+      if !(try evaluate(c)) { throw fail(.assertion, site.message ?? "assertion failed") }
       say("assertion holds")
     case .mov(let o, let into):
       set(into, value(o))

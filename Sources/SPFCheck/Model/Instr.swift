@@ -67,7 +67,8 @@ enum Instr: Hashable, Sendable {
   case goto(Int)
   case branch(Condition, Int)
   case choose(Int)
-  case assert(Condition, String)
+  /// Fails with ``SourceSite/message`` when the condition does not hold.
+  case assert(Condition)
   case mov(Operand, into: Int)
   case end(EndKind)
   case nop
@@ -172,4 +173,7 @@ struct SourceSite: Hashable, Sendable {
   var program: String
   /// Operand text for narration, e.g. `addr=1 level=1`.
   var summary: String
+  /// What an `assert` reports when its check fails (kept here, so an instruction holds no
+  /// string and copies as plain data).
+  var message: String?
 }

@@ -268,7 +268,8 @@ extension ThreadCompiler {
       let test = try r.optional("check")?.string("a check name") ?? "true"
       let c = try condition(&r, test: test, frame: f)
       let message = try r.optional("message")?.string() ?? "assertion at \(r.node.path) failed"
-      try emit(.assert(c, message), r, frame: &frame)
+      try emit(.assert(c), r, frame: &frame)
+      sites[sites.count - 1].message = message
     case "mov":
       let v = try operand(&r, "value", .any, frame: f)
       try emit(.mov(v, into: try requiredInto(r, frame: f)), r, frame: &frame)
