@@ -8,15 +8,24 @@ extension StepContext {
   func walk(_ addr: Int, to level: Int) throws(Stop) -> Int32? {
     var current: Int32 = 0
     for l in 0..<level {
-      let r = Ref(kind: .table, index: current)
-      try deref(Value(.ref(r)), r, "walk of address \(addr) through table")
+      try checkWalked(current, addr, "through")
       let child = s.tables.entry(current, layout.slot(addr, level: l))
       if child < 0 { return nil }
       current = child
     }
-    let r = Ref(kind: .table, index: current)
-    try deref(Value(.ref(r)), r, "walk of address \(addr) reaching table")
+    try checkWalked(current, addr, "reaching")
     return current
+  }
+
+  /// ``deref(_:_:_:)`` of a table a walk of `addr` passes `how` ("through" or "reaching").
+  ///
+  /// A walk's pointer carries no RCU section, so a live table has nothing to check: the
+  /// message is built only for a table that is not live (every step of every walk used to
+  /// build it).
+  private func checkWalked(_ table: Int32, _ addr: Int, _ how: String) throws(Stop) {
+    guard s.tables[Int(table)].life != .live else { return }
+    let r = Ref(kind: .table, index: table)
+    try deref(Value(.ref(r)), r, "walk of address \(addr) \(how) table")
   }
 
   /// The ptl this thread holds for `addr` through `pte_lock`, or a lock-misuse violation.
