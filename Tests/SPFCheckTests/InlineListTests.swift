@@ -30,6 +30,8 @@ import Testing
     #expect(_isPOD(MMState.self))
     #expect(_isPOD(VMAState.self))
     #expect(_isPOD(PTE.self))
+    #expect(_isPOD(TableState.self), "its entries and PTEs are slots of PageTables")
+    #expect(_isPOD(Layout.self))
     #expect(_isPOD(PageState.self))
     #expect(_isPOD(ObjState.self))
     #expect(_isPOD(Value.self))

@@ -371,8 +371,8 @@ import Testing
     @Test func initialTables() throws {
       let m = try InlineModel.load(Self.json(#"{ "op": "nop" }"#))
       #expect(m.initial.tables.count == 4)
-      #expect(m.initial.tables[1].level == 1 && m.initial.tables[1].entries == [2, 3])
-      #expect(m.initial.tables[2].ptes[0].present && m.initial.tables[3].ptes[1].present)
+      #expect(m.initial.tables[1].level == 1 && m.initial.tables.entries(of: 1) == [2, 3])
+      #expect(m.initial.tables.pte(2, 0).present && m.initial.tables.pte(3, 1).present)
     }
 
     @Test func freesOnlyTablesNoAttachedVMAOverlaps() throws {
@@ -383,7 +383,7 @@ import Testing
       #expect(r.violation == nil)
       #expect(r.effect.contains("unlinks table#2"), "\(r.effect)")
       #expect(s.state.tables[2].life == .freed)
-      #expect(s.state.tables[1].entries == [-1, 3], "unlinked from its parent")
+      #expect(s.state.tables.entries(of: 1) == [-1, 3], "unlinked from its parent")
       #expect(Self.liveTables(s.state) == [1, 3], "table#1 still covers B; table#3 lies outside the range")
       #expect(try InlineModel.explore(Self.json(program)).verdict == .verified)
     }
@@ -394,7 +394,7 @@ import Testing
       var s = try Stepper(json: Self.json(program))
       try s.run("U", steps: 9)
       #expect(Self.liveTables(s.state).isEmpty)
-      #expect(s.state.tables[0].entries[0] == -1)
+      #expect(s.state.tables.entry(0, 0) == -1)
       #expect(try InlineModel.explore(Self.json(program)).verdict == .verified)
     }
 
@@ -428,6 +428,68 @@ import Testing
       try s.run("U", steps: 6)
       #expect(s.state.tables[2].life == .rcuPending)
       #expect(s.state.callbacks == [Callback(ref: Ref(kind: .table, index: 2))])
+    }
+  }
+
+  // MARK: Table slots
+
+  /// A table's entries and PTEs are slots of `State.tables`, table by table in index order,
+  /// whatever order the tables were installed in.
+  @Suite struct TableSlots {
+    /// A installs table#1 at level 1 over [0,4); B installs table#2 over [4,8) and leaf table#3 over [6,8).
+    static let json = KernelTests.model(
+      """
+      "a": [
+        { "op": "pt_alloc", "gfp": "kernel", "into": "t" },
+        { "op": "spin_lock", "lock": "page_table_lock" },
+        { "op": "pt_install", "addr": 0, "level": 1, "table": { "reg": "t" } },
+        { "op": "spin_unlock", "lock": "page_table_lock" },
+        { "op": "end" }
+      ],
+      "b": [
+        { "op": "pt_alloc", "gfp": "kernel", "into": "u" },
+        { "op": "pt_alloc", "gfp": "kernel", "into": "v" },
+        { "op": "spin_lock", "lock": "page_table_lock" },
+        { "op": "pt_install", "addr": 4, "level": 1, "table": { "reg": "u" } },
+        { "op": "pt_install", "addr": 7, "level": 2, "table": { "reg": "v" } },
+        { "op": "spin_unlock", "lock": "page_table_lock" },
+        { "op": "end" }
+      ]
+      """,
+      threads: [("A", "a"), ("B", "b")], extra: #""layout": { "fanout": [2, 2, 2] }"#)
+
+    /// Every table's slots start where the previous table's end.
+    static func isCanonical(_ s: State) -> Bool {
+      var slots: Int32 = 0
+      for t in s.tables {
+        guard t.slotBase == slots else { return false }
+        slots += Int32(t.entryCount) + Int32(t.pteCount)
+      }
+      return Int(slots) == s.tables.slotCount
+    }
+
+    /// Installing table#1 after table#2 and #3 inserts its entries before theirs: the state is
+    /// the same, field by field and byte by byte, as when it is installed first.
+    @Test func installOrderDoesNotChangeTheState() throws {
+      var late = try Stepper(json: Self.json)
+      try late.step("A")
+      try late.run("B", steps: 2)
+      #expect(late.state.tables.count == 4 && late.state.tables[1].entryCount == 0, "allocated, not installed")
+      try late.run("B", steps: 4)
+      try late.run("A", steps: 3)
+      var early = try Stepper(json: Self.json)
+      try early.step("A")
+      try early.run("B", steps: 2)
+      try early.run("A", steps: 3)
+      try early.run("B", steps: 4)
+      for s in [late.state, early.state] {
+        #expect(Self.isCanonical(s))
+        #expect(s.tables.entries(of: 0) == [1, 2] && s.tables.entries(of: 1) == [-1, -1] && s.tables.entries(of: 2) == [-1, 3])
+        #expect(s.tables[3].pteCount == 2 && s.tables[3].entryCount == 0 && s.tables.ptes(of: 3) == [PTE(), PTE()])
+        #expect(s.isLinked(3))
+      }
+      #expect(late.state == early.state)
+      #expect(late.state.encoded == early.state.encoded)
     }
   }
 

@@ -151,10 +151,8 @@ extension State {
     for i in tables.indices {
       tables[i].ptlOwner = id(tables[i].ptlOwner)
       tables[i].rcuReaders = mask(tables[i].rcuReaders)
-      for j in tables[i].ptes.indices where tables[i].ptes[j].committer >= 0 {
-        tables[i].ptes[j].committer = id(tables[i].ptes[j].committer)
-      }
     }
+    tables.renameCommitters { id($0) }
     for i in pages.indices { pages[i].rcuReaders = mask(pages[i].rcuReaders) }
     for i in objs.indices { objs[i].rcuReaders = mask(objs[i].rcuReaders) }
   }

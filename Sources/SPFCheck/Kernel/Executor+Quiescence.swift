@@ -32,9 +32,9 @@ extension Executor {
     }
 
     // pte-outside-vma and stale-commit: every present PTE in a linked leaf table.
-    for (i, table) in s.tables.enumerated() where table.life == .live && !table.ptes.isEmpty && s.isLinked(Int32(i)) {
+    for (i, table) in s.tables.enumerated() where table.life == .live && table.pteCount > 0 && s.isLinked(Int32(i)) {
       let base = s.range(ofTable: Int32(i), layout: layout).lowerBound
-      for (slot, pte) in table.ptes.enumerated() where pte.present {
+      for (slot, pte) in s.tables.ptes(of: Int32(i)).enumerated() where pte.present {
         let addr = base + slot
         guard let (vi, vma) = attached.first(where: { Int($0.element.start) <= addr && addr < Int($0.element.end) }) else {
           report(.pteOutsideVMA, "at quiescence PTE \(addr) in table#\(i) is present\(committedBy(pte)) but no VMA covers address \(addr): user memory stays mapped after munmap", ["table#\(i)"])

@@ -134,8 +134,8 @@ struct Executor {
     var current: Int32 = 0
     for l in 0..<model.layout.leafLevel {
       let table = s.tables[Int(current)]
-      if table.life == .freed || table.entries.isEmpty { return nil }
-      let child = table.entries[model.layout.slot(addr, level: l)]
+      if table.life == .freed || table.entryCount == 0 { return nil }
+      let child = s.tables.entry(in: table, model.layout.slot(addr, level: l))
       if child < 0 { return nil }
       current = child
     }
@@ -270,8 +270,8 @@ extension State {
       let table = tables[Int(current)]
       guard table.parent >= 0, table.life != .freed, hops < 8 else { return false }
       let parent = tables[Int(table.parent)]
-      guard parent.life != .freed, Int(table.parentSlot) < parent.entries.count,
-        parent.entries[Int(table.parentSlot)] == current
+      guard parent.life != .freed, Int(table.parentSlot) < Int(parent.entryCount),
+        tables.entry(in: parent, Int(table.parentSlot)) == current
       else { return false }
       current = table.parent
       hops += 1

@@ -116,23 +116,24 @@ extension State {
   private func encodeTables(into w: inout ByteWriter) {
     w.count(tables.count)
     for i in tables.indices {
-      w.signed(tables[i].level)
-      w.signed(tables[i].parent)
-      w.signed(tables[i].parentSlot)
-      w.count(tables[i].entries.count)
-      for j in tables[i].entries.indices { w.signed(tables[i].entries[j]) }
-      w.count(tables[i].ptes.count)
-      for j in tables[i].ptes.indices {
-        let p = tables[i].ptes[j]
+      let t = tables[i]
+      w.signed(t.level)
+      w.signed(t.parent)
+      w.signed(t.parentSlot)
+      w.count(Int(t.entryCount))
+      for slot in 0..<Int(t.entryCount) { w.signed(tables.entry(in: t, slot)) }
+      w.count(Int(t.pteCount))
+      for slot in 0..<Int(t.pteCount) {
+        let p = tables.pte(in: t, slot)
         w.byte(p.prot.bits | (p.present ? 0x80 : 0))
         w.signed(p.page)
         w.signed(p.lineage)
         w.signed(p.committer)
         w.signed(p.commitPC)
       }
-      w.byte(tables[i].life.rawValue)
-      w.signed(tables[i].ptlOwner)
-      w.unsigned(tables[i].rcuReaders)
+      w.byte(t.life.rawValue)
+      w.signed(t.ptlOwner)
+      w.unsigned(t.rcuReaders)
     }
   }
 
@@ -198,23 +199,30 @@ extension State {
     }
   }
 
+  /// Decodes the tables, laying their slots out table by table (``PageTables``).
   private mutating func decodeTables(from r: inout ByteReader) {
-    tables = (0..<r.count()).map { _ in
+    let n = r.count()
+    tables.startDecoding(count: n)
+    for i in 0..<n {
       var t = TableState()
       t.level = r.signed()
       t.parent = r.signed()
       t.parentSlot = r.signed()
-      t.entries = (0..<r.count()).map { _ in r.signed() }
-      t.ptes = (0..<r.count()).map { _ in
+      t.slotBase = Int32(tables.slotCount)
+      t.entryCount = UInt8(r.count())
+      for _ in 0..<t.entryCount { tables.appendDecoded(entry: r.signed()) }
+      t.pteCount = UInt8(r.count())
+      for _ in 0..<t.pteCount {
         let flags = r.byte()
-        return PTE(
-          present: flags & 0x80 != 0, prot: Prot(bits: flags & 0x7f), page: r.signed(), lineage: r.signed(),
-          committer: r.signed(), commitPC: r.signed())
+        tables.appendDecoded(
+          pte: PTE(
+            present: flags & 0x80 != 0, prot: Prot(bits: flags & 0x7f), page: r.signed(), lineage: r.signed(),
+            committer: r.signed(), commitPC: r.signed()))
       }
       t.life = Life(rawValue: r.byte())!
       t.ptlOwner = r.signed()
       t.rcuReaders = r.unsigned()
-      return t
+      tables[i] = t
     }
   }
 

@@ -46,17 +46,21 @@ struct PTE: Hashable, Sendable {
   var commitPC: Int32 = -1
 }
 
-/// A page-table page at some level, with its entries and its ptl.
+/// A page-table page at some level: its place in the tree, its ptl, and where its slots lie.
 ///
-/// Level 0 is the root (pgd), which always exists; leaf tables hold PTEs.
+/// Level 0 is the root (pgd), which always exists; leaf tables hold PTEs. A table is plain
+/// data: its `entryCount` child entries, then its `pteCount` PTEs, are slots of
+/// ``State/tables`` from `slotBase` on (see ``PageTables``).
 struct TableState: Hashable, Sendable {
   var level: Int8 = -1
   var parent: Int32 = -1
   var parentSlot: Int16 = -1
-  /// Child table indices (upper levels) or -1.
-  var entries: [Int32] = []
-  /// PTEs (leaf level only).
-  var ptes: [PTE] = []
+  /// Number of child entries: the level's fanout once installed at an upper level, else 0.
+  var entryCount: UInt8 = 0
+  /// Number of PTEs: the leaf fanout once installed at the leaf level, else 0.
+  var pteCount: UInt8 = 0
+  /// Index of this table's first slot among all slots: the slot count of every earlier table.
+  var slotBase: Int32 = 0
   var life: Life = .live
   /// Thread holding this table's ptl, or -1.
   var ptlOwner: Int8 = -1
@@ -170,7 +174,7 @@ struct Callback: Hashable, Sendable {
 struct State: Hashable, Sendable {
   var mm = MMState()
   var vmas: [VMAState] = []
-  var tables: [TableState] = []
+  var tables = PageTables()
   var pages: [PageState] = []
   var objs: [ObjState] = []
   var threads: [ThreadState] = []

@@ -8,15 +8,24 @@ extension StepContext {
   func walk(_ addr: Int, to level: Int) throws(Stop) -> Int32? {
     var current: Int32 = 0
     for l in 0..<level {
-      let r = Ref(kind: .table, index: current)
-      try deref(Value(.ref(r)), r, "walk of address \(addr) through table")
-      let child = s.tables[Int(current)].entries[layout.slot(addr, level: l)]
+      try checkWalked(current, addr, "through")
+      let child = s.tables.entry(current, layout.slot(addr, level: l))
       if child < 0 { return nil }
       current = child
     }
-    let r = Ref(kind: .table, index: current)
-    try deref(Value(.ref(r)), r, "walk of address \(addr) reaching table")
+    try checkWalked(current, addr, "reaching")
     return current
+  }
+
+  /// ``deref(_:_:_:)`` of a table a walk of `addr` passes `how` ("through" or "reaching").
+  ///
+  /// A walk's pointer carries no RCU section, so a live table has nothing to check: the
+  /// message is built only for a table that is not live (every step of every walk used to
+  /// build it).
+  private func checkWalked(_ table: Int32, _ addr: Int, _ how: String) throws(Stop) {
+    guard s.tables[Int(table)].life != .live else { return }
+    let r = Ref(kind: .table, index: table)
+    try deref(Value(.ref(r)), r, "walk of address \(addr) \(how) table")
   }
 
   /// The ptl this thread holds for `addr` through `pte_lock`, or a lock-misuse violation.
@@ -43,7 +52,7 @@ extension StepContext {
         guard Int(parent.level) == level - 1 else {
           throw broken("pt_walk to level \(level) needs a parent at level \(level - 1); table#\(pr.index) is at level \(parent.level)")
         }
-        let child = parent.entries[layout.slot(addr, level: level - 1)]
+        let child = s.tables.entry(in: parent, layout.slot(addr, level: level - 1))
         result = child < 0 ? nil : child
         if let c = result {
           let cr = Ref(kind: .table, index: c)
@@ -63,8 +72,7 @@ extension StepContext {
     /// `pte_alloc_one()` / `pmd_alloc_one()`.
     case .ptAlloc(let g, let into):
       guard try allocate(g, "pt_alloc") else { set(into, .none); return }
-      let index = Int32(s.tables.count)
-      s.tables.append(TableState())
+      let index = s.tables.appendTable()
       set(into, Value(.ref(Ref(kind: .table, index: index))))
       say("allocates table#\(index)")
     /// `pmd_install()` / `__pud_alloc()` populate step under the install lock.
@@ -95,7 +103,7 @@ extension StepContext {
         parentIndex = found
       }
       let slot = layout.slot(addr, level: level - 1)
-      guard s.tables[Int(parentIndex)].entries[slot] < 0 else {
+      guard s.tables.entry(parentIndex, slot) < 0 else {
         set(into, Value(.bool(false)))
         say("pt_install: entry already populated by another thread; table#\(tr.index) not installed")
         return
@@ -106,11 +114,8 @@ extension StepContext {
           "installs table#\(tr.index) under table#\(parentIndex), which free_pgtables already unlinked: nothing will ever walk to it or free it",
           objects: [tr, Ref(kind: .table, index: parentIndex)])
       }
-      var table = ModelBuilder.emptyTable(level: level, layout: layout)
-      table.parent = parentIndex
-      table.parentSlot = Int16(slot)
-      s.tables[Int(tr.index)] = table
-      s.tables[Int(parentIndex)].entries[slot] = tr.index
+      s.tables.installTable(tr.index, level: level, parent: parentIndex, parentSlot: slot, layout: layout)
+      s.tables.setEntry(parentIndex, slot, tr.index)
       set(into, Value(.bool(true)))
       say("installs table#\(tr.index) at level \(level) under table#\(parentIndex) entry \(slot)")
     /// `pte_free()` / `pte_free_defer()`.
@@ -183,7 +188,7 @@ extension StepContext {
         return
       }
       let parent = s.tables[Int(table)].parent
-      s.tables[Int(parent)].entries[Int(s.tables[Int(table)].parentSlot)] = -1
+      s.tables.setEntry(parent, Int(s.tables[Int(table)].parentSlot), -1)
       s.tables[Int(table)].parent = -1
       s.tables[Int(table)].parentSlot = -1
       set(into, Value(.ref(Ref(kind: .table, index: table))))
@@ -210,7 +215,7 @@ extension StepContext {
         return
       }
       let slot = layout.slot(addr, level: layout.leafLevel - 1)
-      guard s.tables[Int(parentIndex)].entries[slot] < 0 else {
+      guard s.tables.entry(parentIndex, slot) < 0 else {
         set(into, Value(.bool(false)))
         say("pmd_populate: the pmd of address \(addr) is not none")
         return
@@ -223,7 +228,7 @@ extension StepContext {
       }
       s.tables[Int(tr.index)].parent = parentIndex
       s.tables[Int(tr.index)].parentSlot = Int16(slot)
-      s.tables[Int(parentIndex)].entries[slot] = tr.index
+      s.tables.setEntry(parentIndex, slot, tr.index)
       set(into, Value(.bool(true)))
       say("pmd_populate: table#\(tr.index) now maps address \(addr) (under table#\(parentIndex) entry \(slot))")
     /// `pte_unmap_unlock()`.
@@ -238,7 +243,7 @@ extension StepContext {
     case .pteRead(let a, let into):
       let addr = try address(a)
       let table = try heldTable(addr, "pte_read")
-      let pte = s.tables[Int(table)].ptes[layout.slot(addr, level: layout.leafLevel)]
+      let pte = s.tables.pte(table, layout.slot(addr, level: layout.leafLevel))
       set(into, pte.present ? Value(.prot(pte.prot)) : .none)
       say("reads PTE \(addr): \(pte.present ? pte.prot.text : "none")")
     /// `set_pte_at()` / `set_ptes()` under the ptl: the fault's commit.
@@ -277,18 +282,19 @@ extension StepContext {
           objects: [Ref(kind: .table, index: table)])
       }
       let slot = layout.slot(addr, level: layout.leafLevel)
-      dropPage(s.tables[Int(table)].ptes[slot])
+      dropPage(s.tables.pte(table, slot))
       if pageIndex >= 0 { s.pages[Int(pageIndex)].mapcount += 1 }
-      s.tables[Int(table)].ptes[slot] = PTE(
-        present: true, prot: prot, page: pageIndex, lineage: lineage, committer: Int16(t), commitPC: Int32(pc))
+      s.tables.setPTE(
+        table, slot,
+        PTE(present: true, prot: prot, page: pageIndex, lineage: lineage, committer: Int16(t), commitPC: Int32(pc)))
       say("sets PTE \(addr) = \(prot.text) in table#\(table)")
     /// `pte_clear()` under the ptl; the page is released as `zap_pte_range` does.
     case .pteClear(let a):
       let addr = try address(a)
       let table = try heldTable(addr, "pte_clear")
       let slot = layout.slot(addr, level: layout.leafLevel)
-      dropPage(s.tables[Int(table)].ptes[slot])
-      s.tables[Int(table)].ptes[slot] = PTE()
+      dropPage(s.tables.pte(table, slot))
+      s.tables.setPTE(table, slot, PTE())
       say("clears PTE \(addr)")
     /// `change_protection()`: under each ptl, narrows present PTEs.
     case .pteProtect(let a, let b, let p):
@@ -299,9 +305,10 @@ extension StepContext {
       for addr in start..<max(start, end) {
         guard let table = try walk(addr, to: layout.leafLevel) else { continue }
         let slot = layout.slot(addr, level: layout.leafLevel)
-        if s.tables[Int(table)].ptes[slot].present {
-          let old = s.tables[Int(table)].ptes[slot].prot
-          s.tables[Int(table)].ptes[slot].prot = Prot(bits: old.bits & prot.bits)
+        var pte = s.tables.pte(table, slot)
+        if pte.present {
+          pte.prot = Prot(bits: pte.prot.bits & prot.bits)
+          s.tables.setPTE(table, slot, pte)
           changed.append(addr)
         }
       }
@@ -314,10 +321,10 @@ extension StepContext {
       for addr in start..<max(start, end) {
         guard let table = try walk(addr, to: layout.leafLevel) else { continue }
         let slot = layout.slot(addr, level: layout.leafLevel)
-        let pte = s.tables[Int(table)].ptes[slot]
+        let pte = s.tables.pte(table, slot)
         if pte.present {
           dropPage(pte)
-          s.tables[Int(table)].ptes[slot] = PTE()
+          s.tables.setPTE(table, slot, PTE())
           cleared.append(addr)
         }
       }
@@ -347,7 +354,8 @@ extension StepContext {
 
   /// `lost-mapping`: a table must not be freed while it still maps a page.
   func checkNoMappings(_ table: Int32, _ what: @autoclosure () -> String) throws(Stop) {
-    if let i = s.tables[Int(table)].ptes.firstIndex(where: { $0.present }) {
+    let header = s.tables[Int(table)]
+    if let i = (0..<Int(header.pteCount)).first(where: { s.tables.pte(in: header, $0).present }) {
       throw fail(
         .lostMapping,
         "\(what()) frees table#\(table) while its PTE \(i) is still present: the page stays mapped and leaks (Bad rss-counter state)",
@@ -364,9 +372,11 @@ extension StepContext {
     var order: [(table: Int32, base: Int)] = []
     func collect(_ index: Int32, base: Int) {
       let table = s.tables[Int(index)]
-      guard table.life != .freed, !table.entries.isEmpty else { return }
+      guard table.life != .freed, table.entryCount > 0 else { return }
       let level = Int(table.level)
-      for (slot, child) in table.entries.enumerated() where child >= 0 {
+      for slot in 0..<Int(table.entryCount) {
+        let child = s.tables.entry(in: table, slot)
+        guard child >= 0 else { continue }
         let childBase = base + slot * layout.span(ofEntryAt: level)
         collect(child, base: childBase)
         order.append((child, childBase))
@@ -387,8 +397,8 @@ extension StepContext {
       try checkNoMappings(index, "free_pgtables")
       let parent = s.tables[Int(index)].parent
       let slot = Int(s.tables[Int(index)].parentSlot)
-      if parent >= 0 && s.tables[Int(parent)].entries[slot] == index {
-        s.tables[Int(parent)].entries[slot] = -1
+      if parent >= 0 && s.tables.entry(parent, slot) == index {
+        s.tables.setEntry(parent, slot, -1)
       }
       try free(Ref(kind: .table, index: index), mode, "table")
       freed.append(index)

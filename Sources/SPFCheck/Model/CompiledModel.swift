@@ -1,21 +1,43 @@
 /// The address-space geometry: entries per table from the root down.
+///
+/// Plain data: the fanouts and the spans derived from them are stored inline and computed
+/// once, so `slot(_:level:)`, called at every step of every walk, is two loads and two
+/// divisions, and copying a layout out of the compiled model retains nothing.
 struct Layout: Hashable, Sendable {
+  /// The most levels a layout has (the loader accepts 2 to 5, pgd to pte).
+  static let maxLevels = 5
+
   /// Entries per table at each level; the last level holds PTEs.
-  var fanout: [Int]
+  let fanout: InlineList<5, Int>
+  /// Number of addresses one entry of a table at each level covers: the product of the
+  /// fanouts below that level.
+  private let entrySpans: InlineList<5, Int>
+  /// Number of page-granular addresses.
+  let size: Int
+
+  /// The layout with `fanout[k]` entries per level-`k` table.
+  ///
+  /// - Precondition: 1 to ``maxLevels`` levels (the loader checks the model's list first).
+  init(fanout: [Int]) {
+    precondition((1...Self.maxLevels).contains(fanout.count), "a layout has 1 to \(Self.maxLevels) levels")
+    self.fanout = InlineList(fanout)
+    var spans = [Int](repeating: 1, count: fanout.count)
+    for level in fanout.indices.dropLast().reversed() { spans[level] = spans[level + 1] * fanout[level + 1] }
+    entrySpans = InlineList(spans)
+    size = spans[0] * fanout[0]
+  }
 
   /// Number of levels including the root (level 0) and the leaf level.
   var levels: Int { fanout.count }
   /// The leaf (PTE table) level.
   var leafLevel: Int { fanout.count - 1 }
-  /// Number of page-granular addresses.
-  var size: Int { fanout.reduce(1, *) }
 
   /// Number of addresses one entry of a level-`level` table covers.
-  func span(ofEntryAt level: Int) -> Int { fanout[(level + 1)...].reduce(1, *) }
+  func span(ofEntryAt level: Int) -> Int { entrySpans[level] }
   /// Number of addresses a whole table at `level` covers.
-  func span(ofTableAt level: Int) -> Int { fanout[level...].reduce(1, *) }
+  func span(ofTableAt level: Int) -> Int { entrySpans[level] * fanout[level] }
   /// Index of the entry for `addr` in a table at `level`.
-  func slot(_ addr: Int, level: Int) -> Int { (addr / span(ofEntryAt: level)) % fanout[level] }
+  func slot(_ addr: Int, level: Int) -> Int { (addr / entrySpans[level]) % fanout[level] }
   /// First address covered by the table at `level` that covers `addr`.
   func base(_ addr: Int, level: Int) -> Int { addr - addr % span(ofTableAt: level) }
 }
@@ -127,7 +149,7 @@ extension CompiledModel {
     options.allocFailure = Set(fresh(Array(self.options.allocFailure)))
     return CompiledModel(
       name: name, description: description, file: file, contentHash: contentHash,
-      layout: Layout(fanout: fresh(layout.fanout)), options: options, threads: threads, initial: initial,
+      layout: layout, options: options, threads: threads, initial: initial,
       expect: expect, symbols: fresh(symbols), objectKinds: fresh(objectKinds), cellNames: fresh(cellNames),
       cellProtection: fresh(cellProtection), globalNames: fresh(globalNames), spinlockNames: fresh(spinlockNames),
       vmaNames: fresh(vmaNames), objectNames: fresh(objectNames))

@@ -75,7 +75,7 @@ struct ModelBuilder {
 
   private mutating func parseLayout() throws(ModelError) {
     guard let node = root.child("layout") else {
-      state.tables = [Self.emptyTable(level: 0, layout: layout)]
+      resetPageTables()
       return
     }
     let members = try node.members(allowed: ["fanout"], what: "a layout")
@@ -93,18 +93,13 @@ struct ModelBuilder {
     }
     layout = Layout(fanout: fanout)
     guard layout.size <= 4096 else { throw fan.error("the address space has \(layout.size) pages; at most 4096 are supported") }
-    state.tables = [Self.emptyTable(level: 0, layout: layout)]
+    resetPageTables()
   }
 
-  static func emptyTable(level: Int, layout: Layout) -> TableState {
-    var t = TableState()
-    t.level = Int8(level)
-    if level == layout.leafLevel {
-      t.ptes = Array(repeating: PTE(), count: layout.fanout[level])
-    } else {
-      t.entries = Array(repeating: -1, count: layout.fanout[level])
-    }
-    return t
+  /// Replaces the page tables with the root (pgd) alone, every entry empty.
+  private mutating func resetPageTables() {
+    state.tables = PageTables()
+    state.tables.installTable(state.tables.appendTable(), level: 0, parent: -1, parentSlot: -1, layout: layout)
   }
 
   func address(_ node: JSONNode, what: String = "an address", allowEnd: Bool = false) throws(ModelError) -> Int {
@@ -329,8 +324,8 @@ struct ModelBuilder {
         let page = Int32(state.pages.count)
         state.pages.append(PageState(mapcount: 1))
         let lineage = state.vmas.first(where: { Int($0.start) <= addr && addr < Int($0.end) })?.lineage ?? -1
-        state.tables[Int(t)].ptes[layout.slot(addr, level: layout.leafLevel)] = PTE(
-          present: true, prot: prot, page: page, lineage: lineage)
+        state.tables.setPTE(
+          t, layout.slot(addr, level: layout.leafLevel), PTE(present: true, prot: prot, page: page, lineage: lineage))
       }
     }
   }
@@ -384,17 +379,14 @@ extension State {
     var current: Int32 = 0
     for l in 0..<level {
       let slot = layout.slot(addr, level: l)
-      let child = tables[Int(current)].entries[slot]
+      let child = tables.entry(current, slot)
       if child >= 0 {
         current = child
         continue
       }
-      var t = ModelBuilder.emptyTable(level: l + 1, layout: layout)
-      t.parent = current
-      t.parentSlot = Int16(slot)
-      let index = Int32(tables.count)
-      tables.append(t)
-      tables[Int(current)].entries[slot] = index
+      let index = tables.appendTable()
+      tables.installTable(index, level: l + 1, parent: current, parentSlot: slot, layout: layout)
+      tables.setEntry(current, slot, index)
       current = index
     }
     return current

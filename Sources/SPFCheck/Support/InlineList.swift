@@ -5,6 +5,7 @@ protocol InlineElement: BitwiseCopyable, Hashable, Sendable {
 
 extension Int8: InlineElement { static var filler: Int8 { 0 } }
 extension Int32: InlineElement { static var filler: Int32 { 0 } }
+extension Int: InlineElement { static var filler: Int { 0 } }
 
 /// A list of at most `capacity` plain-data elements, stored inline (an `InlineArray` and a
 /// count), so a struct holding it stays plain data: copying it is a memcpy, with no heap
