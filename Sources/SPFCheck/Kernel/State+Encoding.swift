@@ -358,9 +358,9 @@ extension ByteWriter {
       signed(s.end)
       byte(s.prot.bits | (s.anon ? 0x10 : 0))
       signed(s.lineage)
-      ref(s.anonVma)
-      ref(s.policy)
-      ref(s.file)
+      unsigned(s.packedAnonVma.raw)
+      unsigned(s.packedPolicy.raw)
+      unsigned(s.packedFile.raw)
     }
   }
 }
@@ -391,7 +391,8 @@ extension ByteReader {
       let flags = byte()
       payload = .snapshot(Snapshot(
         source: source, start: start, end: end, prot: Prot(bits: flags & 7), anon: flags & 0x10 != 0,
-        lineage: signed(), anonVma: ref(), policy: ref(), file: ref()))
+        lineage: signed(), packedAnonVma: PackedRef(raw: unsigned()), packedPolicy: PackedRef(raw: unsigned()),
+        packedFile: PackedRef(raw: unsigned())))
     }
     return Value(payload, torn: tag & 8 != 0, section: section)
   }

@@ -62,17 +62,106 @@ enum VMAField: String, Hashable, Sendable, CaseIterable {
   case start, end, prot, anon, anonVma = "anon_vma", policy, file
 }
 
+/// An optional ``Ref`` packed in 32 bits, as the state encoding writes it: 0 for nil, else
+/// `(index << 3 | kind) + 1`.
+///
+/// The packing is one-to-one, so comparing packed words compares the references.
+struct PackedRef: Hashable, Sendable {
+  /// The packed word, which is also the varint the state encoding writes for the reference.
+  var raw: UInt32
+
+  /// The largest index a packed reference holds: `(index << 3 | kind) + 1` must fit 32 bits.
+  static let maxIndex: Int32 = 0x1FFF_FFFE
+
+  /// Packs `ref`.
+  ///
+  /// - Precondition: `ref` is nil or its index is in `0...maxIndex`.
+  @inline(__always)
+  init(_ ref: Ref?) {
+    guard let ref else {
+      raw = 0
+      return
+    }
+    precondition(ref.index >= 0 && ref.index <= Self.maxIndex, "object index out of range for a packed reference")
+    raw = (UInt32(ref.index) << 3 | UInt32(ref.kind.rawValue)) + 1
+  }
+
+  /// The packed word as read back from an encoding (trusted: written by ``raw``).
+  @inline(__always)
+  init(raw: UInt32) { self.raw = raw }
+
+  /// The reference, or nil.
+  var ref: Ref? {
+    @inline(__always) get {
+      guard raw != 0 else { return nil }
+      let bits = raw - 1
+      return Ref(kind: ObjKind(rawValue: UInt8(bits & 7))!, index: Int32(bits >> 3))
+    }
+  }
+}
+
 /// A thread-local copy of a VMA taken by `vma_copy` (Lespinasse's `pvma = *vma`).
+///
+/// The three optional references are stored packed (``PackedRef``), so a snapshot takes 30
+/// bytes instead of 44 and a ``Value`` holding one stays small; they read and write as
+/// `Ref?` as before. Two snapshots are equal exactly when all their fields are.
 struct Snapshot: Hashable, Sendable {
   var source: Int32
   var start: Int32
   var end: Int32
+  var lineage: Int32
+  /// ``anonVma``, packed.
+  var packedAnonVma: PackedRef
+  /// ``policy``, packed.
+  var packedPolicy: PackedRef
+  /// ``file``, packed.
+  var packedFile: PackedRef
   var prot: Prot
   var anon: Bool
-  var lineage: Int32
-  var anonVma: Ref?
-  var policy: Ref?
-  var file: Ref?
+
+  /// A snapshot with these fields.
+  ///
+  /// - Precondition: the references' indices fit a ``PackedRef``.
+  init(
+    source: Int32, start: Int32, end: Int32, prot: Prot, anon: Bool, lineage: Int32, anonVma: Ref?, policy: Ref?,
+    file: Ref?
+  ) {
+    self.init(
+      source: source, start: start, end: end, prot: prot, anon: anon, lineage: lineage,
+      packedAnonVma: PackedRef(anonVma), packedPolicy: PackedRef(policy), packedFile: PackedRef(file))
+  }
+
+  /// A snapshot whose references are already packed (the state decoder).
+  @inline(__always)
+  init(
+    source: Int32, start: Int32, end: Int32, prot: Prot, anon: Bool, lineage: Int32, packedAnonVma: PackedRef,
+    packedPolicy: PackedRef, packedFile: PackedRef
+  ) {
+    self.source = source
+    self.start = start
+    self.end = end
+    self.lineage = lineage
+    self.packedAnonVma = packedAnonVma
+    self.packedPolicy = packedPolicy
+    self.packedFile = packedFile
+    self.prot = prot
+    self.anon = anon
+  }
+
+  var anonVma: Ref? {
+    get { packedAnonVma.ref }
+    set { packedAnonVma = PackedRef(newValue) }
+  }
+
+  var policy: Ref? {
+    get { packedPolicy.ref }
+    set { packedPolicy = PackedRef(newValue) }
+  }
+
+  var file: Ref? {
+    get { packedFile.ref }
+    set { packedFile = PackedRef(newValue) }
+  }
 }
 
 /// What a register holds.
