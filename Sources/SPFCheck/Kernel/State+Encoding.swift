@@ -332,37 +332,6 @@ extension ByteWriter {
     guard let r else { return unsigned(UInt32(0)) }
     unsigned(((UInt64(r.index) << 3) | UInt64(r.kind.rawValue)) + 1)
   }
-
-  mutating func value(_ v: Value) {
-    let tag: UInt8
-    switch v.payload {
-    case .none: tag = 0
-    case .int: tag = 1
-    case .bool(let b): tag = b ? 3 : 2
-    case .sym: tag = 4
-    case .ref: tag = 5
-    case .prot: tag = 6
-    case .snapshot: tag = 7
-    }
-    byte(tag | (v.torn ? 8 : 0))
-    signed(v.section)
-    switch v.payload {
-    case .none, .bool: break
-    case .int(let i): signed(i)
-    case .sym(let s): signed(s)
-    case .ref(let r): ref(r)
-    case .prot(let p): byte(p.bits)
-    case .snapshot(let s):
-      signed(s.source)
-      signed(s.start)
-      signed(s.end)
-      byte(s.prot.bits | (s.anon ? 0x10 : 0))
-      signed(s.lineage)
-      unsigned(s.packedAnonVma.raw)
-      unsigned(s.packedPolicy.raw)
-      unsigned(s.packedFile.raw)
-    }
-  }
 }
 
 extension ByteReader {
@@ -370,30 +339,5 @@ extension ByteReader {
     let raw: UInt64 = unsigned()
     guard raw != 0 else { return nil }
     return Ref(kind: ObjKind(rawValue: UInt8((raw - 1) & 7))!, index: Int32(truncatingIfNeeded: (raw - 1) >> 3))
-  }
-
-  mutating func value() -> Value {
-    let tag = byte()
-    let section: Int32 = signed()
-    let payload: Payload
-    switch tag & 7 {
-    case 0: payload = .none
-    case 1: payload = .int(signed())
-    case 2: payload = .bool(false)
-    case 3: payload = .bool(true)
-    case 4: payload = .sym(signed())
-    case 5: payload = .ref(ref()!)
-    case 6: payload = .prot(Prot(bits: byte()))
-    default:
-      let source: Int32 = signed()
-      let start: Int32 = signed()
-      let end: Int32 = signed()
-      let flags = byte()
-      payload = .snapshot(Snapshot(
-        source: source, start: start, end: end, prot: Prot(bits: flags & 7), anon: flags & 0x10 != 0,
-        lineage: signed(), packedAnonVma: PackedRef(raw: unsigned()), packedPolicy: PackedRef(raw: unsigned()),
-        packedFile: PackedRef(raw: unsigned())))
-    }
-    return Value(payload, torn: tag & 8 != 0, section: section)
   }
 }

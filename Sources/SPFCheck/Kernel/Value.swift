@@ -92,10 +92,21 @@ struct PackedRef: Hashable, Sendable {
 
   /// The reference, or nil.
   var ref: Ref? {
+    @inline(__always) get { raw == 0 ? nil : nonNil }
+  }
+
+  /// The reference of a packed word that is not 0 (not nil).
+  var nonNil: Ref {
     @inline(__always) get {
-      guard raw != 0 else { return nil }
-      let bits = raw - 1
-      return Ref(kind: ObjKind(rawValue: UInt8(bits & 7))!, index: Int32(bits >> 3))
+      let bits = raw &- 1
+      let kind: ObjKind
+      switch bits & 7 {
+      case 0: kind = .vma
+      case 1: kind = .table
+      case 2: kind = .page
+      default: kind = .obj
+      }
+      return Ref(kind: kind, index: Int32(bits >> 3))
     }
   }
 }
@@ -182,28 +193,200 @@ enum Payload: Hashable, Sendable {
 /// inside an in-place update bracket on it (`torn-read`). `section` is the RCU
 /// read-side section a pointer was obtained in when nothing else pins it
 /// (`rcu-escape`); zero when the pointer is not RCU-only.
+///
+/// Stored as 32 bytes of plain words rather than as a ``Payload`` enum (whose `Int` and
+/// snapshot cases made it 8-aligned and 36 bytes): the encoding's tag byte, one byte of
+/// small fields, the section in 16 bits and seven 32-bit payload words, unused ones zero.
+/// Every value has exactly one stored form, so the derived `==` compares the fields and
+/// means what it meant for the enum. ``payload`` reads and writes the enum view.
 struct Value: Hashable, Sendable {
-  var payload: Payload
-  var torn: Bool = false
-  var section: Int32 = 0
-
-  static let none = Value(payload: .none)
-
-  init(_ payload: Payload, torn: Bool = false, section: Int32 = 0) {
-    self.payload = payload
-    self.torn = torn
-    self.section = section
+  /// The payload kinds, numbered as the encoding's tag (a bool's value is its tag).
+  fileprivate enum Tag {
+    static let none: UInt8 = 0
+    static let int: UInt8 = 1
+    static let falseBool: UInt8 = 2
+    static let trueBool: UInt8 = 3
+    static let sym: UInt8 = 4
+    static let ref: UInt8 = 5
+    static let prot: UInt8 = 6
+    static let snapshot: UInt8 = 7
+    /// The bits of ``Value/head`` that hold the tag.
+    static let mask: UInt8 = 7
+    /// The bit of ``Value/head`` that holds ``Value/torn``.
+    static let torn: UInt8 = 8
+    /// A snapshot's `anon` in ``Value/small``, above its prot bits.
+    static let anon: UInt8 = 0x10
   }
 
-  init(payload: Payload) { self.payload = payload }
+  /// The encoding's tag byte: the payload's ``Tag`` in bits 0–2, ``torn`` in bit 3.
+  fileprivate var head: UInt8
+  /// A prot's bits, or a snapshot's `prot.bits | anon << 4` (the encoding's flags byte); else 0.
+  fileprivate var small: UInt8 = 0
+  /// ``section`` in 16 bits: a section id is at most one more than its thread's register
+  /// count (``StepContext/rcuEnter()`` takes the smallest id no register carries), so it fits.
+  fileprivate var narrowSection: Int16
+  /// The payload: an int's low and high halves (`w0`, `w1`), a symbol, a packed reference
+  /// (``PackedRef/raw``), or a snapshot's source, start, end, lineage and three packed
+  /// references (`w0`…`w6`). Unused words are 0.
+  fileprivate var w0: UInt32 = 0
+  fileprivate var w1: UInt32 = 0
+  fileprivate var w2: UInt32 = 0
+  fileprivate var w3: UInt32 = 0
+  fileprivate var w4: UInt32 = 0
+  fileprivate var w5: UInt32 = 0
+  fileprivate var w6: UInt32 = 0
+
+  /// The empty register.
+  static var none: Value { Value(head: Tag.none, section: 0) }
+
+  /// A value with tag byte `head`, no payload words yet, and section `section`.
+  @inline(__always)
+  fileprivate init(head: UInt8, section: Int16) {
+    self.head = head
+    narrowSection = section
+  }
+
+  /// A value holding `payload`.
+  ///
+  /// - Precondition: `section` fits 16 bits; references fit a ``PackedRef``; a snapshot's
+  ///   prot has only r/w/x bits.
+  @inline(__always)
+  init(_ payload: Payload, torn: Bool = false, section: Int32 = 0) {
+    precondition(Int16(exactly: section) != nil, "RCU section id out of range")
+    self.init(head: torn ? Tag.torn : 0, section: Int16(truncatingIfNeeded: section))
+    switch payload {
+    case .none: break
+    case .int(let i):
+      head |= Tag.int
+      w0 = UInt32(truncatingIfNeeded: i)
+      w1 = UInt32(truncatingIfNeeded: i >> 32)
+    case .bool(let b): head |= b ? Tag.trueBool : Tag.falseBool
+    case .sym(let s):
+      head |= Tag.sym
+      w0 = UInt32(bitPattern: s)
+    case .ref(let r):
+      head |= Tag.ref
+      w0 = PackedRef(r).raw
+    case .prot(let p):
+      head |= Tag.prot
+      small = p.bits
+    case .snapshot(let snap):
+      precondition(snap.prot.bits & ~7 == 0, "a snapshot's prot holds r/w/x bits only")
+      head |= Tag.snapshot
+      small = snap.prot.bits | (snap.anon ? Tag.anon : 0)
+      w0 = UInt32(bitPattern: snap.source)
+      w1 = UInt32(bitPattern: snap.start)
+      w2 = UInt32(bitPattern: snap.end)
+      w3 = UInt32(bitPattern: snap.lineage)
+      w4 = snap.packedAnonVma.raw
+      w5 = snap.packedPolicy.raw
+      w6 = snap.packedFile.raw
+    }
+  }
+
+  init(payload: Payload) { self.init(payload) }
+
+  /// What the register holds.
+  var payload: Payload {
+    @inline(__always) get {
+      switch head & Tag.mask {
+      case Tag.none: return .none
+      case Tag.int: return .int(Int(truncatingIfNeeded: Int64(bitPattern: UInt64(w1) << 32 | UInt64(w0))))
+      case Tag.falseBool: return .bool(false)
+      case Tag.trueBool: return .bool(true)
+      case Tag.sym: return .sym(Int32(bitPattern: w0))
+      case Tag.ref: return .ref(refPayload)
+      case Tag.prot: return .prot(Prot(bits: small))
+      default:
+        return .snapshot(
+          Snapshot(
+            source: Int32(bitPattern: w0), start: Int32(bitPattern: w1), end: Int32(bitPattern: w2),
+            prot: Prot(bits: small & 7), anon: small & Tag.anon != 0, lineage: Int32(bitPattern: w3),
+            packedAnonVma: PackedRef(raw: w4), packedPolicy: PackedRef(raw: w5), packedFile: PackedRef(raw: w6)))
+      }
+    }
+    set { self = Value(newValue, torn: torn, section: section) }
+  }
+
+  var torn: Bool {
+    get { head & Tag.torn != 0 }
+    set { head = newValue ? head | Tag.torn : head & ~Tag.torn }
+  }
+
+  var section: Int32 {
+    get { Int32(narrowSection) }
+    set {
+      precondition(Int16(exactly: newValue) != nil, "RCU section id out of range")
+      narrowSection = Int16(truncatingIfNeeded: newValue)
+    }
+  }
+
+  /// The reference a `.ref` payload holds (its packed word is never 0).
+  private var refPayload: Ref {
+    @inline(__always) get { PackedRef(raw: w0).nonNil }
+  }
 
   var ref: Ref? {
-    if case .ref(let r) = payload { return r }
+    if head & Tag.mask == Tag.ref { return refPayload }
     return nil
   }
 
-  var isNone: Bool {
-    if case .none = payload { return true }
-    return false
+  var isNone: Bool { head & Tag.mask == Tag.none }
+}
+
+extension Value: CustomStringConvertible {
+  /// The enum view, for test failures and debugging (the stored words mean little).
+  var description: String { "Value(\(payload), torn: \(torn), section: \(section))" }
+}
+
+extension ByteWriter {
+  /// Appends `v`: its tag byte, its section, then its payload's fields.
+  mutating func value(_ v: Value) {
+    byte(v.head)
+    signed(v.narrowSection)
+    switch v.head & Value.Tag.mask {
+    case Value.Tag.int: signed(Int64(bitPattern: UInt64(v.w1) << 32 | UInt64(v.w0)))
+    case Value.Tag.sym: signed(Int32(bitPattern: v.w0))
+    case Value.Tag.ref: unsigned(v.w0)
+    case Value.Tag.prot: byte(v.small)
+    case Value.Tag.snapshot:
+      signed(Int32(bitPattern: v.w0))
+      signed(Int32(bitPattern: v.w1))
+      signed(Int32(bitPattern: v.w2))
+      byte(v.small)
+      signed(Int32(bitPattern: v.w3))
+      unsigned(v.w4)
+      unsigned(v.w5)
+      unsigned(v.w6)
+    default: break
+    }
+  }
+}
+
+extension ByteReader {
+  /// Reads a value written by ``ByteWriter/value(_:)``.
+  mutating func value() -> Value {
+    let head = byte() & (Value.Tag.mask | Value.Tag.torn)
+    var v = Value(head: head, section: signed())
+    switch head & Value.Tag.mask {
+    case Value.Tag.int:
+      let i: Int64 = signed()
+      v.w0 = UInt32(truncatingIfNeeded: i)
+      v.w1 = UInt32(truncatingIfNeeded: i >> 32)
+    case Value.Tag.sym: v.w0 = UInt32(bitPattern: signed())
+    case Value.Tag.ref: v.w0 = unsigned()
+    case Value.Tag.prot: v.small = byte()
+    case Value.Tag.snapshot:
+      v.w0 = UInt32(bitPattern: signed())
+      v.w1 = UInt32(bitPattern: signed())
+      v.w2 = UInt32(bitPattern: signed())
+      v.small = byte() & (7 | Value.Tag.anon)
+      v.w3 = UInt32(bitPattern: signed())
+      v.w4 = unsigned()
+      v.w5 = unsigned()
+      v.w6 = unsigned()
+    default: break
+    }
+    return v
   }
 }
