@@ -268,8 +268,12 @@ extension ThreadState {
   func encode(into w: inout ByteWriter, registers: ArraySlice<Value>) {
     w.signed(pc)
     w.byte(outcome.rawValue | (mmap.rawValue << 4))
-    w.count(registers.count)
-    for i in registers.indices { w.value(registers[i]) }
+    registers.withUnsafeBufferPointer { values in
+      w.withCursor(reserving: 10 + values.count * Value.maxEncodedCount) { c in
+        c.count(values.count)
+        for v in values { c.value(v) }
+      }
+    }
     switch wait {
     case .none: w.byte(0)
     case .rcu(let mask): w.byte(1); w.unsigned(mask)

@@ -339,8 +339,23 @@ extension Value: CustomStringConvertible {
   var description: String { "Value(\(payload), torn: \(torn), section: \(section))" }
 }
 
+extension Value {
+  /// The most bytes ``ByteWriter/value(_:)`` writes for one value: a snapshot's tag and
+  /// flags bytes, a 16-bit section (3 bytes) and seven 32-bit fields (5 bytes each).
+  static let maxEncodedCount = 2 + 3 + 7 * 5
+}
+
 extension ByteWriter {
   /// Appends `v`: its tag byte, its section, then its payload's fields.
+  @inline(__always)
+  mutating func value(_ v: Value) {
+    withCursor(reserving: Value.maxEncodedCount) { $0.value(v) }
+  }
+}
+
+extension ByteCursor {
+  /// Appends `v` as ``ByteWriter/value(_:)`` does, in at most ``Value/maxEncodedCount`` bytes.
+  @inline(__always)
   mutating func value(_ v: Value) {
     byte(v.head)
     signed(v.narrowSection)
