@@ -306,7 +306,12 @@ extension ThreadState {
     let n = r.count()
     regCount = UInt8(n)
     if let base {
-      for i in 0..<n { registers[base + i] = r.value() }
+      // Writes only the registers that differ, so when none does the state keeps sharing
+      // its register array with the one it was decoded over (no copy, O(1) comparisons).
+      for i in 0..<n {
+        let v = r.value()
+        if registers[base + i] != v { registers[base + i] = v }
+      }
     } else {
       for _ in 0..<n { registers.append(r.value()) }
     }
