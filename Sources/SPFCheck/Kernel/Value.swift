@@ -195,8 +195,8 @@ enum Payload: Hashable, Sendable {
 /// (`rcu-escape`); zero when the pointer is not RCU-only.
 ///
 /// Stored as 32 bytes of plain words rather than as a ``Payload`` enum (whose `Int` and
-/// snapshot cases made it 8-aligned and 36 bytes): the encoding's tag byte, one byte of
-/// small fields, the section in 16 bits and seven 32-bit payload words, unused ones zero.
+/// snapshot cases made it 8-aligned: 36 bytes, stride 40): the encoding's tag byte, one byte
+/// of small fields, the section in 16 bits and seven 32-bit payload words, unused ones zero.
 /// Every value has exactly one stored form, so the derived `==` compares the fields and
 /// means what it meant for the enum. ``payload`` reads and writes the enum view.
 struct Value: Hashable, Sendable {
