@@ -46,6 +46,46 @@ import Testing
     #expect(_isPOD(Instr.self))
   }
 
+  /// A register is 32 bytes of plain data (56 when it held a `Payload` enum with a 44-byte
+  /// snapshot): `State.regs` is copied on write, compared and encoded element by element.
+  @Test func valueIsCompactPlainData() {
+    #expect(_isPOD(Value.self))
+    #expect(MemoryLayout<Value>.stride <= 32)
+    #expect(MemoryLayout<Snapshot>.size <= 30, "three packed references, not three Ref?")
+  }
+
+  /// The compact value reads back the payload, `torn` and `section` it was given, and two
+  /// values are equal exactly when all three are.
+  @Test func valueKeepsItsPayloadTornAndSection() {
+    let snap = Snapshot(
+      source: 1, start: -4096, end: 8192, prot: Prot(bits: 5), anon: true, lineage: -1,
+      anonVma: Ref(kind: .obj, index: 2), policy: nil, file: Ref(kind: .page, index: 0))
+    var other = snap
+    other.policy = Ref(kind: .vma, index: 0)
+    let payloads: [Payload] = [
+      .none, .int(0), .int(-1), .int(.max), .int(.min), .bool(false), .bool(true), .sym(3),
+      .ref(Ref(kind: .table, index: 7)), .ref(Ref(kind: .vma, index: 7)), .prot(Prot(bits: 3)),
+      .snapshot(snap), .snapshot(other),
+    ]
+    #expect(other.policy == Ref(kind: .vma, index: 0) && other.anonVma == snap.anonVma && other != snap)
+    var values: [Value] = []
+    for p in payloads {
+      for (torn, section) in [(false, Int32(0)), (true, 0), (false, 2)] {
+        let v = Value(p, torn: torn, section: section)
+        #expect(v.payload == p && v.torn == torn && v.section == section)
+        #expect(v.isNone == (p == .none))
+        values.append(v)
+      }
+    }
+    for (i, a) in values.enumerated() {
+      for (j, b) in values.enumerated() { #expect((a == b) == (i == j)) }
+    }
+    var v = Value(.ref(Ref(kind: .obj, index: 1)))
+    v.section = 4
+    #expect(v == Value(.ref(Ref(kind: .obj, index: 1)), section: 4) && v.ref == Ref(kind: .obj, index: 1))
+    #expect(Value.none == Value(payload: .none) && Value(.int(1)).ref == nil)
+  }
+
   /// A thread that would hold more counted references than its state has room for stops
   /// the exploration with a runtime model error naming the op, not a crash.
   @Test func overflowingAThreadListIsAModelError() throws {

@@ -101,3 +101,54 @@ import Testing
   }
 }
 
+
+extension StateEncodingTests {
+  /// The bytes of one value of every payload kind, with and without `torn` and `section`,
+  /// as the visited store has always interned them: a faster or more compact `Value` must
+  /// keep them exactly (counterexample files and state counts depend on them).
+  @Test func valueEncodingIsPinned() {
+    let pinned: [(Value, [UInt8])] = [
+      (.none, [0, 0]),
+      (Value(.none, torn: true, section: 3), [8, 6]),
+      (Value(.int(0)), [1, 0, 0]),
+      (Value(.int(-1)), [1, 0, 1]),
+      (Value(.int(300)), [1, 0, 216, 4]),
+      (Value(.int(.max)), [1, 0, 254, 255, 255, 255, 255, 255, 255, 255, 255, 1]),
+      (Value(.int(.min), torn: true), [9, 0, 255, 255, 255, 255, 255, 255, 255, 255, 255, 1]),
+      (Value(.bool(false)), [2, 0]),
+      (Value(.bool(true), section: -2), [3, 3]),
+      (Value(.sym(5)), [4, 0, 10]),
+      (Value(.ref(Ref(kind: .vma, index: 0))), [5, 0, 1]),
+      (Value(.ref(Ref(kind: .obj, index: 1_000)), section: 70), [5, 140, 1, 196, 62]),
+      (Value(.ref(Ref(kind: .table, index: 0x1FFF_FFFE))), [5, 0, 242, 255, 255, 255, 15]),
+      (Value(.prot(Prot(bits: 5))), [6, 0, 5]),
+      (
+        Value(
+          .snapshot(
+            Snapshot(
+              source: 2, start: -4096, end: 8192, prot: Prot(bits: 3), anon: true, lineage: 7,
+              anonVma: Ref(kind: .obj, index: 3), policy: nil, file: Ref(kind: .page, index: 200))),
+          torn: true, section: 1),
+        [15, 2, 4, 255, 63, 128, 128, 1, 19, 14, 28, 0, 195, 12]
+      ),
+      (
+        Value(
+          .snapshot(
+            Snapshot(
+              source: 0, start: 0, end: 0, prot: .none, anon: false, lineage: -1, anonVma: nil,
+              policy: Ref(kind: .vma, index: 0), file: nil))),
+        [7, 0, 0, 0, 0, 0, 1, 0, 1, 0]
+      ),
+    ]
+    for (value, bytes) in pinned {
+      var w = ByteWriter(capacity: 4)  // forces growth mid-value
+      w.value(value)
+      #expect(w.bytes == bytes, "encoding of \(value)")
+      w.bytes.withUnsafeBytes { raw in
+        var r = ByteReader(raw)
+        #expect(r.value() == value, "decoding of \(bytes)")
+        #expect(r.offset == bytes.count)
+      }
+    }
+  }
+}

@@ -276,8 +276,12 @@ extension ThreadState {
   func encode(into w: inout ByteWriter, registers: ArraySlice<Value>) {
     w.signed(pc)
     w.byte(outcome.rawValue | (mmap.rawValue << 4))
-    w.count(registers.count)
-    for i in registers.indices { w.value(registers[i]) }
+    registers.withUnsafeBufferPointer { values in
+      w.withCursor(reserving: 10 + values.count * Value.maxEncodedCount) { c in
+        c.count(values.count)
+        for v in values { c.value(v) }
+      }
+    }
     switch wait {
     case .none: w.byte(0)
     case .rcu(let mask): w.byte(1); w.unsigned(mask)
@@ -310,7 +314,12 @@ extension ThreadState {
     let n = r.count()
     regCount = UInt8(n)
     if let base {
-      for i in 0..<n { registers[base + i] = r.value() }
+      // Writes only the registers that differ, so when none does the state keeps sharing
+      // its register array with the one it was decoded over (no copy, O(1) comparisons).
+      for i in 0..<n {
+        let v = r.value()
+        if registers[base + i] != v { registers[base + i] = v }
+      }
     } else {
       for _ in 0..<n { registers.append(r.value()) }
     }
@@ -340,37 +349,6 @@ extension ByteWriter {
     guard let r else { return unsigned(UInt32(0)) }
     unsigned(((UInt64(r.index) << 3) | UInt64(r.kind.rawValue)) + 1)
   }
-
-  mutating func value(_ v: Value) {
-    let tag: UInt8
-    switch v.payload {
-    case .none: tag = 0
-    case .int: tag = 1
-    case .bool(let b): tag = b ? 3 : 2
-    case .sym: tag = 4
-    case .ref: tag = 5
-    case .prot: tag = 6
-    case .snapshot: tag = 7
-    }
-    byte(tag | (v.torn ? 8 : 0))
-    signed(v.section)
-    switch v.payload {
-    case .none, .bool: break
-    case .int(let i): signed(i)
-    case .sym(let s): signed(s)
-    case .ref(let r): ref(r)
-    case .prot(let p): byte(p.bits)
-    case .snapshot(let s):
-      signed(s.source)
-      signed(s.start)
-      signed(s.end)
-      byte(s.prot.bits | (s.anon ? 0x10 : 0))
-      signed(s.lineage)
-      ref(s.anonVma)
-      ref(s.policy)
-      ref(s.file)
-    }
-  }
 }
 
 extension ByteReader {
@@ -378,29 +356,5 @@ extension ByteReader {
     let raw: UInt64 = unsigned()
     guard raw != 0 else { return nil }
     return Ref(kind: ObjKind(rawValue: UInt8((raw - 1) & 7))!, index: Int32(truncatingIfNeeded: (raw - 1) >> 3))
-  }
-
-  mutating func value() -> Value {
-    let tag = byte()
-    let section: Int32 = signed()
-    let payload: Payload
-    switch tag & 7 {
-    case 0: payload = .none
-    case 1: payload = .int(signed())
-    case 2: payload = .bool(false)
-    case 3: payload = .bool(true)
-    case 4: payload = .sym(signed())
-    case 5: payload = .ref(ref()!)
-    case 6: payload = .prot(Prot(bits: byte()))
-    default:
-      let source: Int32 = signed()
-      let start: Int32 = signed()
-      let end: Int32 = signed()
-      let flags = byte()
-      payload = .snapshot(Snapshot(
-        source: source, start: start, end: end, prot: Prot(bits: flags & 7), anon: flags & 0x10 != 0,
-        lineage: signed(), anonVma: ref(), policy: ref(), file: ref()))
-    }
-    return Value(payload, torn: tag & 8 != 0, section: section)
   }
 }

@@ -135,8 +135,10 @@ struct StepContext {
     return r
   }
 
+  /// Writes `v` to `register` (nothing when nil). An equal value is not written, so the
+  /// successor keeps sharing its parent's register array.
   mutating func set(_ register: Int?, _ v: Value) {
-    guard let r = register else { return }
+    guard let r = register, s.regs[regBase + r] != v else { return }
     s.regs[regBase + r] = v
   }
 

@@ -59,6 +59,54 @@ struct ByteWriter {
 
   @inline(__always)
   mutating func count(_ n: Int) { unsigned(UInt64(n)) }
+
+  /// Makes room for `maxBytes` more bytes once, then lets `body` append at most that many
+  /// through a ``ByteCursor`` that checks no capacity (one check for a run of fields).
+  ///
+  /// - Precondition: `body` writes at most `maxBytes` bytes.
+  @inline(__always)
+  mutating func withCursor(reserving maxBytes: Int, _ body: (inout ByteCursor) -> Void) {
+    while count + maxBytes > capacity { grow() }
+    var cursor = ByteCursor(next: base + count)
+    body(&cursor)
+    let written = cursor.next - (base + count)
+    precondition(written <= maxBytes, "ByteWriter.withCursor wrote past its reservation")
+    count += written
+  }
+}
+
+/// Writes varints into room a ``ByteWriter`` reserved (``ByteWriter/withCursor(reserving:_:)``),
+/// the same bytes as the writer's own methods but with no capacity check per field.
+struct ByteCursor {
+  /// Where the next byte goes.
+  fileprivate(set) var next: UnsafeMutablePointer<UInt8>
+
+  @inline(__always)
+  mutating func byte(_ b: UInt8) {
+    next.pointee = b
+    next += 1
+  }
+
+  @inline(__always)
+  mutating func unsigned<T: UnsignedInteger & FixedWidthInteger>(_ value: T) {
+    var v = UInt64(value)
+    while v >= 0x80 {
+      next.pointee = UInt8(truncatingIfNeeded: v) | 0x80
+      next += 1
+      v >>= 7
+    }
+    next.pointee = UInt8(v)
+    next += 1
+  }
+
+  @inline(__always)
+  mutating func signed<T: SignedInteger & FixedWidthInteger>(_ value: T) {
+    let v = Int64(value)
+    unsigned(UInt64(bitPattern: (v << 1) ^ (v >> 63)))
+  }
+
+  @inline(__always)
+  mutating func count(_ n: Int) { unsigned(UInt64(n)) }
 }
 
 /// The memory behind one ``ByteWriter``.
@@ -98,6 +146,11 @@ struct ByteReader {
 
   @inline(__always)
   mutating func unsigned<T: UnsignedInteger & FixedWidthInteger>() -> T {
+    let first = bytes[offset]
+    if first < 0x80 {  // most fields are one byte
+      offset += 1
+      return T(first)
+    }
     var v: UInt64 = 0
     var shift: UInt64 = 0
     while true {
