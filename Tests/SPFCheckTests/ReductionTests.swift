@@ -175,7 +175,7 @@ import Testing
     s.mm.mmapWriter = 0
     s.mm.mmapReaders = 0b110
     try #require(s.threads[0].regCount > 0)
-    s.regs[s.regBase(0)] = Value(.int(42))
+    s.regs[0][0] = Value(.int(42))
     let original = s
     s.renameThreads([1, 2, 0, 3])
     #expect(s.threads.map(\.pc) == [12, 10, 11, 0])

@@ -169,26 +169,25 @@ struct PartialOrder {
   /// True when `rule` holds for thread `t`'s next op in `s`.
   func isPrivateOp(_ rule: Rule, _ s: State, _ t: Int) -> Bool {
     let th = s.threads[t]
-    let base = s.regBase(t)
     switch rule {
     case .never, .local:
       return false
     case .snapshotOrPrivateVMA(let o):
-      let v = StepContext.value(o, s, regBase: base)
+      let v = StepContext.value(o, s, thread: t)
       if case .snapshot = v.payload { return true }
       guard let r = v.ref, r.kind == .vma else { return false }
       return isPrivate(r, in: s, to: t)
     case .privateVMA(let o):
-      guard let r = StepContext.value(o, s, regBase: base).ref, r.kind == .vma else { return false }
+      guard let r = StepContext.value(o, s, thread: t).ref, r.kind == .vma else { return false }
       return isPrivate(r, in: s, to: t)
     case .privateVMAUnderMmapWrite(let o):
-      guard th.mmap == .write, let r = StepContext.value(o, s, regBase: base).ref, r.kind == .vma else { return false }
+      guard th.mmap == .write, let r = StepContext.value(o, s, thread: t).ref, r.kind == .vma else { return false }
       return isPrivate(r, in: s, to: t)
     case .privateObject(let o):
-      guard let r = StepContext.value(o, s, regBase: base).ref else { return false }
+      guard let r = StepContext.value(o, s, thread: t).ref else { return false }
       return isPrivate(r, in: s, to: t)
     case .privateObjectPutNoFree(let o):
-      guard let r = StepContext.value(o, s, regBase: base).ref, r.kind == .obj, Int(r.index) < s.objs.count,
+      guard let r = StepContext.value(o, s, thread: t).ref, r.kind == .obj, Int(r.index) < s.objs.count,
         s.objs[Int(r.index)].refcount >= 2
       else { return false }
       return isPrivate(r, in: s, to: t)

@@ -121,7 +121,7 @@ extension State {
       return out
     }
     // Apply the permutation in place, cycle by cycle (no copy of the thread array). Threads
-    // of one group have the same registers, so their slices of `regs` line up and swap too.
+    // of one group have the same registers, so their register arrays swap too.
     precondition(
       threads.indices.allSatisfy { threads[$0].regCount == threads[perm[$0]].regCount },
       "renameThreads permutes only threads with the same registers (one symmetry group)")
@@ -129,9 +129,7 @@ extension State {
     for start in threads.indices where placed & (UInt32(1) << UInt32(start)) == 0 {
       var j = perm[start]
       while j != start {
-        let a = regBase(start)
-        let b = regBase(j)
-        for i in 0..<Int(threads[start].regCount) { regs.swapAt(a + i, b + i) }
+        regs.swapAt(start, j)
         threads.swapAt(start, j)
         placed |= UInt32(1) << UInt32(j)
         j = perm[j]

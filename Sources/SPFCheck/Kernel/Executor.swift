@@ -43,9 +43,8 @@ struct Executor {
   func step(_ state: inout State, thread t: Int, branch: Int) throws(ModelError) -> StepResult {
     // The context changes the caller's state in place, through a pointer: a step copies only
     // the arrays the caller's state shares with its parent, and moves no `State` around.
-    let regBase = state.regBase(t)
     let outcome = withUnsafeMutablePointer(to: &state) { p -> Result<StepResult, ModelError> in
-      var ctx = StepContext(model: model, state: p, t: t, regBase: regBase, branch: branch, narrate: narrate)
+      var ctx = StepContext(model: model, state: p, t: t, branch: branch, narrate: narrate)
       do throws(Stop) {
         try ctx.run()
       } catch {
@@ -68,7 +67,6 @@ struct Executor {
   func isEnabled(_ s: State, _ t: Int) -> Bool {
     let th = s.threads[t]
     guard th.outcome == .running else { return false }
-    var base: Int { s.regBase(t) }
     switch th.wait {
     case .rcu(let mask): return mask == 0
     case .mmapWrite: return s.mm.mmapWriter < 0 && s.mm.mmapReaders == 0
@@ -90,10 +88,10 @@ struct Executor {
       return s.mm.spinOwner[l] < 0 || Int(s.mm.spinOwner[l]) == t
     case .pteLock(let a, let trylock, _):
       if trylock { return true }
-      guard let addr = try? StepContext.intValue(a, s, regBase: base), let table = peekLeaf(s, addr) else { return true }
+      guard let addr = try? StepContext.intValue(a, s, thread: t), let table = peekLeaf(s, addr) else { return true }
       return s.tables[Int(table)].ptlOwner < 0 || Int(s.tables[Int(table)].ptlOwner) == t
     case .pteLockTable(_, let tableOp):
-      guard let r = try? StepContext.refValue(tableOp, s, regBase: base), r.kind == .table, Int(r.index) < s.tables.count,
+      guard let r = try? StepContext.refValue(tableOp, s, thread: t), r.kind == .table, Int(r.index) < s.tables.count,
         s.tables[Int(r.index)].life != .freed
       else { return true }
       let owner = s.tables[Int(r.index)].ptlOwner
@@ -103,7 +101,7 @@ struct Executor {
       if th.irqOff > 0 { return true }  // the step reports lock-misuse
       return !s.threads.indices.contains { $0 != t && s.threads[$0].outcome == .running && s.threads[$0].irqOff > 0 }
     case .zap(let a, let b), .pteProtect(let a, let b, _):
-      guard let start = try? StepContext.intValue(a, s, regBase: base), let end = try? StepContext.intValue(b, s, regBase: base) else { return true }
+      guard let start = try? StepContext.intValue(a, s, thread: t), let end = try? StepContext.intValue(b, s, thread: t) else { return true }
       var seen: [Int32] = []
       for addr in start..<max(start, end) {
         guard let table = peekLeaf(s, addr), !seen.contains(table) else { continue }
@@ -113,10 +111,10 @@ struct Executor {
       }
       return true
     case .vmaMarkDetached(let v):
-      guard let r = try? StepContext.refValue(v, s, regBase: base), r.kind == .vma, Int(r.index) < s.vmas.count else { return true }
+      guard let r = try? StepContext.refValue(v, s, thread: t), r.kind == .vma, Int(r.index) < s.vmas.count else { return true }
       return s.vmas[Int(r.index)].readers == 0
     case .vmaWaitUnused(let v):
-      guard let r = try? StepContext.refValue(v, s, regBase: base), r.kind == .vma, Int(r.index) < s.vmas.count else { return true }
+      guard let r = try? StepContext.refValue(v, s, thread: t), r.kind == .vma, Int(r.index) < s.vmas.count else { return true }
       return s.vmas[Int(r.index)].refcount == 0
     case .ptAlloc(let g, _), .pageAlloc(let g, _), .vmaAlloc(let g, _, _, _, _, _), .vmaClone(_, let g, _), .objAlloc(_, let g, _):
       // A sleeping allocation with no memory waits for some other thread to free a page.

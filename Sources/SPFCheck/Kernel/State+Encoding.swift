@@ -36,7 +36,10 @@ extension State {
     case 1: decodeVMAs(from: &r)
     case 2: decodeTables(from: &r)
     case 3: decodeRest(from: &r)
-    default: threads.append(ThreadState(decoding: &r, registers: &regs, at: nil))
+    default:
+      var registers: [Value] = []
+      threads.append(ThreadState(decoding: &r, registers: &registers, at: nil))
+      regs.append(registers)
     }
   }
 
@@ -46,7 +49,7 @@ extension State {
       decodeComponent(k, from: &r)
     } else {
       let t = k - Self.sharedComponents
-      threads[t] = ThreadState(decoding: &r, registers: &regs, at: regBase(t))
+      threads[t] = ThreadState(decoding: &r, registers: &regs[t], at: 0)
     }
   }
 
@@ -259,9 +262,7 @@ extension State {
   /// two states share their register storage, as a successor shares its parent's until a
   /// step writes a register).
   func sameRegisters(_ t: Int, as other: State) -> Bool {
-    let shared = regs.withUnsafeBufferPointer { a in other.regs.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
-    if shared { return true }
-    return registers(of: t) == other.registers(of: t)
+    regs[t] == other.regs[t]  // O(1) when the two arrays share storage
   }
 
   /// Appends the encoding of thread `t` with its registers (also used to order symmetric
@@ -273,7 +274,7 @@ extension State {
 
 extension ThreadState {
   /// Appends the encoding of one thread whose registers are `registers`.
-  func encode(into w: inout ByteWriter, registers: ArraySlice<Value>) {
+  func encode(into w: inout ByteWriter, registers: [Value]) {
     w.signed(pc)
     w.byte(outcome.rawValue | (mmap.rawValue << 4))
     registers.withUnsafeBufferPointer { values in

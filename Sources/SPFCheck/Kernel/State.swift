@@ -178,26 +178,17 @@ struct State: Hashable, Sendable {
   var pages: [PageState] = []
   var objs: [ObjState] = []
   var threads: [ThreadState] = []
-  /// Every thread's registers, thread by thread in thread order (see ``regBase(_:)``).
-  var regs: [Value] = []
+  /// Each thread's registers, one array per thread (so a step that writes a register copies
+  /// only its own thread's registers, not every thread's).
+  var regs: [[Value]] = []
   var callbacks: [Callback] = []
   var globals: [Value] = []
   var cells: [Value] = []
   /// VMAs in the VMA tree, in insertion order.
   var tree: [Int32] = []
 
-  /// Where thread `t`'s registers start in ``regs``.
-  func regBase(_ t: Int) -> Int {
-    var base = 0
-    for i in 0..<t { base += Int(threads[i].regCount) }
-    return base
-  }
-
   /// Thread `t`'s registers.
-  func registers(of t: Int) -> ArraySlice<Value> {
-    let base = regBase(t)
-    return regs[base..<(base + Int(threads[t].regCount))]
-  }
+  func registers(of t: Int) -> [Value] { regs[t] }
 
   /// True when every thread has ended.
   var allEnded: Bool { threads.allSatisfy { $0.outcome != .running } }

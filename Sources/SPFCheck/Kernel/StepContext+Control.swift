@@ -100,7 +100,7 @@ extension StepContext {
       }
       let retries = th.retries + 1
       s.threads[t] = ThreadState(regCount: th.regCount)
-      for r in regBase..<(regBase + Int(th.regCount)) { s.regs[r] = .none }
+      for r in s.regs[t].indices { s.regs[t][r] = .none }
       th.retries = retries
       say("restarts from the top (retry \(retries))")
     case .done: th.outcome = .done; say("ends")

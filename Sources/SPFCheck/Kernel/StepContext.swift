@@ -8,8 +8,6 @@ struct StepContext {
   /// step neither moves nor destroys a `State`.
   private let state: UnsafeMutablePointer<State>
   let t: Int
-  /// Where this thread's registers start in `s.regs`.
-  let regBase: Int
   let branch: Int
   /// The narration, present only when narrating (replay, counterexample writing).
   let log: NarrationLog?
@@ -20,11 +18,10 @@ struct StepContext {
   var changedOtherThreads = false
 
   /// - Parameter state: valid, and not accessed otherwise, while the context is in use.
-  init(model: CompiledModel, state: UnsafeMutablePointer<State>, t: Int, regBase: Int, branch: Int, narrate: Bool) {
+  init(model: CompiledModel, state: UnsafeMutablePointer<State>, t: Int, branch: Int, narrate: Bool) {
     self.model = model
     self.state = state
     self.t = t
-    self.regBase = regBase
     self.branch = branch
     self.log = narrate ? NarrationLog() : nil
   }
@@ -74,27 +71,27 @@ struct StepContext {
 
   // MARK: Operands
 
-  /// The value of `o` for the thread whose registers start at `regBase` in `s.regs`.
-  static func value(_ o: Operand, _ s: State, regBase: Int) -> Value {
+  /// The value of `o` for thread `t`.
+  static func value(_ o: Operand, _ s: State, thread t: Int) -> Value {
     switch o {
     case .const(let v): return v
-    case .reg(let r): return s.regs[regBase + r]
+    case .reg(let r): return s.regs[t][r]
     }
   }
 
-  static func intValue(_ o: Operand, _ s: State, regBase: Int) throws -> Int {
-    guard case .int(let v) = value(o, s, regBase: regBase).payload else { throw OperandTypeError() }
+  static func intValue(_ o: Operand, _ s: State, thread t: Int) throws -> Int {
+    guard case .int(let v) = value(o, s, thread: t).payload else { throw OperandTypeError() }
     return v
   }
 
-  static func refValue(_ o: Operand, _ s: State, regBase: Int) throws -> Ref {
-    guard case .ref(let r) = value(o, s, regBase: regBase).payload else { throw OperandTypeError() }
+  static func refValue(_ o: Operand, _ s: State, thread t: Int) throws -> Ref {
+    guard case .ref(let r) = value(o, s, thread: t).payload else { throw OperandTypeError() }
     return r
   }
 
   struct OperandTypeError: Error {}
 
-  func value(_ o: Operand) -> Value { Self.value(o, s, regBase: regBase) }
+  func value(_ o: Operand) -> Value { Self.value(o, s, thread: t) }
 
   func describe(_ o: Operand) -> String {
     switch o {
@@ -138,8 +135,8 @@ struct StepContext {
   /// Writes `v` to `register` (nothing when nil). An equal value is not written, so the
   /// successor keeps sharing its parent's register array.
   mutating func set(_ register: Int?, _ v: Value) {
-    guard let r = register, s.regs[regBase + r] != v else { return }
-    s.regs[regBase + r] = v
+    guard let r = register, s.regs[t][r] != v else { return }
+    s.regs[t][r] = v
   }
 
   /// Text for a value in messages and narration.

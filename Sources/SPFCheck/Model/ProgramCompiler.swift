@@ -42,7 +42,7 @@ extension ModelBuilder {
           throw n.error("at most \(UInt8.max) registers per thread are supported, found \(compiler.registerNames.count)")
         }
         state.threads.append(ThreadState(regCount: UInt8(compiler.registerNames.count)))
-        state.regs.append(contentsOf: repeatElement(.none, count: compiler.registerNames.count))
+        state.regs.append(Array(repeating: .none, count: compiler.registerNames.count))
       }
       if count > 1 { group += 1 }
     }
