@@ -245,10 +245,12 @@ import Testing
       #expect(try s.thread("S").wait == .rcu(UInt32(1) << UInt32(try s.index("R"))))
       #expect(try !s.isEnabled("S"))
       try s.step("R2")  // a reader that starts later is not waited for
-      try s.step("R")  // nop: still inside
+      let nop = try s.step("R")  // nop: still inside
       #expect(try !s.isEnabled("S"))
-      try s.step("R")  // rcu_read_unlock
+      #expect(!sync.changedOtherThreads && !nop.changedOtherThreads)
+      let unlock = try s.step("R")  // rcu_read_unlock
       #expect(try s.isEnabled("S"), "only R was inside when synchronize_rcu started")
+      #expect(unlock.changedOtherThreads, "waking S's synchronize_rcu writes S: the store must compare it")
       #expect(try s.thread("R2").rcuDepth == 1)
       try s.step("S")
       #expect(try s.thread("S").wait == .none)

@@ -174,7 +174,7 @@ import Testing
     s.threads[2].pc = 12
     s.mm.mmapWriter = 0
     s.mm.mmapReaders = 0b110
-    try #require(s.threads[0].regCount > 0)
+    try #require(!s.regs[0].isEmpty)
     s.regs[0][0] = Value(.int(42))
     let original = s
     s.renameThreads([1, 2, 0, 3])

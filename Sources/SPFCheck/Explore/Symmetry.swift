@@ -120,11 +120,8 @@ extension State {
       }
       return out
     }
-    // Apply the permutation in place, cycle by cycle (no copy of the thread array). Threads
-    // of one group have the same registers, so their register arrays swap too.
-    precondition(
-      threads.indices.allSatisfy { threads[$0].regCount == threads[perm[$0]].regCount },
-      "renameThreads permutes only threads with the same registers (one symmetry group)")
+    // Apply the permutation in place, cycle by cycle (no copy of the thread array); each
+    // thread's register array travels with it.
     var placed: UInt32 = 0
     for start in threads.indices where placed & (UInt32(1) << UInt32(start)) == 0 {
       var j = perm[start]

@@ -38,7 +38,7 @@ extension State {
     case 3: decodeRest(from: &r)
     default:
       var registers: [Value] = []
-      threads.append(ThreadState(decoding: &r, registers: &registers, at: nil))
+      threads.append(ThreadState(decoding: &r, registers: &registers))
       regs.append(registers)
     }
   }
@@ -49,7 +49,7 @@ extension State {
       decodeComponent(k, from: &r)
     } else {
       let t = k - Self.sharedComponents
-      threads[t] = ThreadState(decoding: &r, registers: &regs[t], at: 0)
+      threads[t] = ThreadState(decoding: &r, registers: &regs[t])
     }
   }
 
@@ -305,24 +305,24 @@ extension ThreadState {
     w.signed(retries)
   }
 
-  /// Decodes one thread, writing its registers to `registers` from `base` on, or
-  /// appending them when `base` is nil.
-  init(decoding r: inout ByteReader, registers: inout [Value], at base: Int?) {
+  /// Decodes one thread and its registers: into `registers` when it is empty, else over the
+  /// registers it holds (the thread's previous ones, as many).
+  init(decoding r: inout ByteReader, registers: inout [Value]) {
     pc = r.signed()
     let flags = r.byte()
     outcome = Outcome(rawValue: flags & 0xf)!
     mmap = MmapHold(rawValue: flags >> 4)!
     let n = r.count()
-    regCount = UInt8(n)
-    if let base {
+    if registers.isEmpty {
+      for _ in 0..<n { registers.append(r.value()) }
+    } else {
+      precondition(registers.count == n, "a thread's register count is fixed")
       // Writes only the registers that differ, so when none does the state keeps sharing
       // its register array with the one it was decoded over (no copy, O(1) comparisons).
       for i in 0..<n {
         let v = r.value()
-        if registers[base + i] != v { registers[base + i] = v }
+        if registers[i] != v { registers[i] = v }
       }
-    } else {
-      for _ in 0..<n { registers.append(r.value()) }
     }
     switch r.byte() {
     case 0: wait = .none

@@ -117,12 +117,11 @@ enum MmapHold: UInt8, Hashable, Sendable {
   case none, read, write
 }
 
-/// One thread's registers, program counter and lock context.
+/// One thread's program counter and lock context (its registers are ``State/regs``[t], so a
+/// thread is plain data).
 struct ThreadState: Hashable, Sendable {
   var pc: Int32 = 0
   var outcome = Outcome.running
-  /// The number of registers; their values live in ``State/regs`` (so a thread is plain data).
-  var regCount: UInt8 = 0
   var wait = Wait.none
   var rcuDepth: Int8 = 0
   /// Number of the current (or last) outermost RCU read-side section.

@@ -99,7 +99,7 @@ extension StepContext {
         return
       }
       let retries = th.retries + 1
-      s.threads[t] = ThreadState(regCount: th.regCount)
+      s.threads[t] = ThreadState()
       for r in s.regs[t].indices { s.regs[t][r] = .none }
       th.retries = retries
       say("restarts from the top (retry \(retries))")

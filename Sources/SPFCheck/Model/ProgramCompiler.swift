@@ -41,7 +41,7 @@ extension ModelBuilder {
         guard compiler.registerNames.count <= Int(UInt8.max) else {
           throw n.error("at most \(UInt8.max) registers per thread are supported, found \(compiler.registerNames.count)")
         }
-        state.threads.append(ThreadState(regCount: UInt8(compiler.registerNames.count)))
+        state.threads.append(ThreadState())
         state.regs.append(Array(repeating: .none, count: compiler.registerNames.count))
       }
       if count > 1 { group += 1 }
