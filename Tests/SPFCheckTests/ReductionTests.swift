@@ -108,6 +108,29 @@ import Testing
     #expect(whole.findings.map(\.schedule) == one.findings.map(\.schedule))
   }
 
+  /// A state bound cuts the search at the same state whatever `--jobs` is, even though two
+  /// workers have already expanded the next batch when the merge reaches the bound (the
+  /// batch in flight is dropped, not merged).
+  @Test func stateBoundCutsTheSameSearchForEveryJobCount() throws {
+    let model = try InlineModel.load(Self.twoFaults)
+    func run(jobs: Int) throws -> ExploreResult {
+      var options = ExploreOptions()
+      options.jobs = jobs
+      options.batchSize = 128
+      options.maxStates = 1_000
+      return try Explorer(model: model, options: options).run()
+    }
+    let one = try run(jobs: 1)
+    let two = try run(jobs: 2)
+    #expect(one.verdict == .incomplete("state bound 1000 reached"))
+    #expect(two.verdict == one.verdict)
+    #expect(two.stats.states == 1_000 && one.stats.states == 1_000)
+    #expect(two.stats.transitions == one.stats.transitions)
+    #expect(two.stats.maxDepth == one.stats.maxDepth)
+    #expect(two.stats.parallelBatches > 1)
+    #expect(two.stats.expandedByWorker.reduce(0, +) == one.stats.expandedByWorker.reduce(0, +))
+  }
+
   /// The local-step reduction stores fewer states on the shipped SPF model; the unreduced
   /// count is the one the explorer had before any reduction existed (1393).
   @Test func partialOrderStoresFewerStates() throws {

@@ -81,6 +81,34 @@ import Testing
     }
   }
 
+  /// Folding a level's fresh components into the store numbers them after the stored ones,
+  /// in their order, across the growth the fold needs; a fresh component is found through
+  /// ``LevelComponents`` before the fold and through the store after it, under one id.
+  @Test func absorbNumbersFreshEntriesAfterTheStoredOnes() {
+    func key(_ i: Int) -> [UInt8] { Array("component-\(i)".utf8) }
+    func hash(_ i: Int) -> UInt64 { key(i).withUnsafeBytes { StateHash.hash($0) } }
+    var store = VisitedStore(mode: .exact, capacity: 16)
+    for i in 0..<100 { _ = key(i).withUnsafeBytes { store.intern($0, hash: hash(i)) } }
+    let fresh = store.withReader { reader in
+      var level = LevelComponents(stored: reader)
+      for i in 100..<5_000 {
+        let id = key(i).withUnsafeBytes { level.intern(fresh: $0, hash: hash(i)) }
+        #expect(id == i)
+      }
+      #expect(key(7).withUnsafeBytes { level.find($0, hash: hash(7)) } == 7)
+      #expect(key(4_321).withUnsafeBytes { level.find($0, hash: hash(4_321)) } == 4_321)
+      #expect(key(5_000).withUnsafeBytes { level.find($0, hash: hash(5_000)) } == nil)
+      return level.fresh
+    }
+    store.absorb(fresh)
+    #expect(store.count == 5_000)
+    for i in stride(from: 0, to: 5_000, by: 13) {
+      #expect(key(i).withUnsafeBytes { store.find($0, hash: hash(i)) } == i, "component \(i)")
+    }
+    store.withReader { #expect(Array($0.encoding(of: 4_999)) == key(4_999)) }
+    #expect(key(5_000).withUnsafeBytes { store.intern($0, hash: hash(5_000)) } == 5_000)
+  }
+
   /// Exact mode compares bytes: two keys forced onto one hash are still two states.
   @Test func exactStoreSeparatesHashCollisions() {
     var store = VisitedStore(mode: .exact)

@@ -239,7 +239,7 @@ struct Expander {
 
   /// The canonical component vector of `s` when every component is already stored, else nil
   /// (trace reconstruction).
-  mutating func canonicalVector(_ s: State, components: VisitedStore) -> [UInt32]? {
+  mutating func canonicalVector(_ s: State, components: LevelComponents) -> [UInt32]? {
     var copy = s
     if let symmetry { symmetry.canonicalize(&copy, scratch: &scratch) }
     var vector: [UInt32] = []

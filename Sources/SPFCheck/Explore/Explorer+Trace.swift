@@ -39,7 +39,7 @@ extension Explorer {
   /// thread. The violation is the one the real schedule commits, so its message names the
   /// real thread.
   func reconstruct(
-    to id: Int32, last: Move?, invariant: Invariant, site: FindingSite, trace: TraceLog, components: VisitedStore
+    to id: Int32, last: Move?, invariant: Invariant, site: FindingSite, trace: TraceLog, components: LevelComponents
   ) throws -> Finding {
     var expander = Expander(
       model: model, por: options.partialOrder, privateObjects: options.privateObjects, symmetry: options.symmetry)

@@ -112,6 +112,12 @@ struct ExploreResult: Sendable {
 /// the visited store in frontier order. The order is therefore the sequential one whatever
 /// the number of workers: threads in declaration order, then the grace period; branches in
 /// index order. The store's hash table decides membership only.
+///
+/// With several workers the merge is pipelined: while the calling thread merges one batch,
+/// the workers already expand the next batch of the same level. They read only what the
+/// level cannot change: its frontier and the components stored before it
+/// (``LevelComponents``); components first met in the level are folded into the store when
+/// the level ends.
 struct Explorer {
   let model: CompiledModel
   let options: ExploreOptions
@@ -131,209 +137,152 @@ struct Explorer {
     let start = Date()
     var lastReport = start
     let jobs = max(1, options.jobs)
-    var expanders = (0..<jobs).map { w in
+    let expanders = Slots((0..<jobs).map { w in
       Expander(
         model: w == 0 ? model : model.replica(), por: options.partialOrder, privateObjects: options.privateObjects,
         symmetry: options.symmetry)
-    }
+    })
+    defer { _ = expanders.take() }
     var components = VisitedStore(mode: .exact)
-    var store = VisitedStore(mode: options.fingerprint ? .fingerprint : .exact)
-    var trace = TraceLog()
-    let width = State.componentCount(threads: model.threads.count)
-    var frontier = Frontier(width: width)
-    var stats = Statistics()
-    var findings: [Finding] = []
-    var incomplete: String?
-    var reached = model.threads.map { [Bool](repeating: false, count: $0.code.count) }
-    stats.expandedByWorker = Array(repeating: 0, count: jobs)
-
-    var vector = [UInt32](repeating: 0, count: width)
-    /// Interns a candidate's new components and inserts its vector; returns its hash when new.
-    func admit(_ batch: Batch, _ item: BatchItem) -> UInt64? {
-      var p = Int(item.firstPending)
-      for k in 0..<width {
-        let id = batch.vectors[Int(item.vector) + k]
-        if id != Expander.pending {
-          vector[k] = id
-          continue
-        }
-        let c = batch.pending[p]
-        p += 1
-        vector[k] = UInt32(batch.arena.withUnsafeBytes {
-          components.intern(UnsafeRawBufferPointer(rebasing: $0[Int(c.start)..<Int(c.end)]), hash: c.hash)
-        })
-      }
-      return vector.withUnsafeBytes { raw in
-        let hash = StateHash.hash(raw)
-        return store.insert(raw, hash: hash) ? hash : nil
-      }
-    }
+    var search = Search(explorer: self, jobs: jobs)
+    var frontier = Frontier(width: search.width)
 
     var initial = model.initial
     var root = Batch(reached: [])
-    let rootItem = BatchItem(kind: .candidate, source: 0)
-    expanders[0].store(&initial, parent: nil, parentVector: nil, components: nil, into: &root)
-    let rootHash = admit(root, rootItem)!
-    frontier.append(id: 0, vector)
-    trace.append(parent: -1, move: .root, hash: rootHash)
-
-    func record(_ item: BatchItem, at id: Int32) throws {
-      guard let v = item.violation else { return }
-      let duplicate = findings.contains {
-        $0.violation.invariant == v.invariant && (!options.all || $0.violation.message == v.message)
-      }
-      if duplicate || (options.all && findings.count >= 100) { return }
-      let site: FindingSite
-      switch item.kind {
-      case .quiescence: site = .quiescence
-      case .deadlock: site = .deadlock
-      default: site = .step
-      }
-      let last = item.kind == .stepViolation ? item.move : nil
-      findings.append(
-        try reconstruct(to: id, last: last, invariant: v.invariant, site: site, trace: trace, components: components))
+    expanders.base[0].store(&initial, parent: nil, parentVector: nil, components: nil, into: &root)
+    var fresh = components.withReader { reader in
+      var level = LevelComponents(stored: reader)
+      search.admitRoot(root, &level, into: &frontier)
+      return level.fresh
     }
+    components.absorb(fresh)
 
     var depth = 0
-    search: while !frontier.isEmpty {
+    while !frontier.isEmpty && !search.stopped {
       let atBound = options.maxDepth.map { depth >= $0 } ?? false
-      var next = Frontier(width: width)
-      var first = 0
-      while first < frontier.count {
-        let count = min(max(1, options.batchSize), frontier.count - first)
-        let (batches, parallel) = try expand(
-          frontier, first: first, count: count, atDepthBound: atBound, components: components, with: &expanders)
-        if parallel { stats.parallelBatches += 1 }
-        for (w, batch) in batches.enumerated() { stats.expandedByWorker[w] += batch.expanded }
-        for batch in batches {
-          stats.retryLimitHits += batch.retryLimitHits
-          for t in reached.indices {
-            for pc in reached[t].indices where batch.reached[t][pc] { reached[t][pc] = true }
+      let current = frontier
+      var next = Frontier(width: search.width)
+      fresh = try components.withReader { reader in
+        var level = LevelComponents(stored: reader)
+        func launch(_ first: Int) -> Expansion {
+          let count = min(max(1, options.batchSize), current.count - first)
+          return expand(
+            current, first: first, count: count, atDepthBound: atBound, components: reader, with: expanders,
+            async: jobs > 1)
+        }
+        var pending: Expansion? = launch(0)
+        // Every exit drops the batch in flight once its workers finish: they read `reader`
+        // and `current`.
+        defer { pending?.discard() }
+        while let expansion = pending {
+          let (batches, parallel) = expansion.wait()
+          let first = expansion.first
+          pending = first + expansion.count < current.count ? launch(first + expansion.count) : nil
+          if parallel { search.stats.parallelBatches += 1 }
+          try search.merge(batches, first: first, of: current, depth: depth, level: &level, into: &next)
+          if search.stopped { break }
+          let now = Date()
+          if let timeout = options.timeout, now.timeIntervalSince(start) > timeout {
+            search.stop("time bound \(timeout)s reached")
+            break
           }
-          for item in batch.items {
-            let sourceID = frontier.ids[first + Int(item.source)]
-            switch item.kind {
-            case .candidate:
-              // Counted per merged item (not per batch) so a run cut by --max-states reports the
-              // same transitions whatever --jobs is.
-              stats.transitions += 1 + Int(item.move.coalesced)
-              guard let hash = admit(batch, item) else { continue }
-              trace.append(parent: sourceID, move: item.move, hash: hash)
-              next.append(id: Int32(store.count - 1), vector)
-              stats.maxDepth = depth + 1
-              if let limit = options.maxStates, store.count >= limit {
-                incomplete = "state bound \(limit) reached"
-                break search
-              }
-            case .depthBound:
-              incomplete = "depth bound \(options.maxDepth!) reached"
-            case .stepViolation:
-              stats.transitions += 1 + Int(item.move.coalesced)
-              try record(item, at: sourceID)
-            case .quiescence, .deadlock:
-              try record(item, at: sourceID)
-            }
+          if let report = options.progress, now.timeIntervalSince(lastReport) >= 0.25 {
+            lastReport = now
+            var snapshot = search.stats
+            snapshot.states = search.store.count
+            snapshot.seconds = now.timeIntervalSince(start)
+            snapshot.peakMemoryBytes = Self.peakMemoryBytes()
+            snapshot.storeBytes = search.store.bytes + components.bytes + level.fresh.bytes
+            report(snapshot, current.count - first - expansion.count + next.count)
           }
-          if let error = batch.error { throw error }
         }
-        first += count
-        let now = Date()
-        if let timeout = options.timeout, now.timeIntervalSince(start) > timeout {
-          incomplete = "time bound \(timeout)s reached"
-          break search
-        }
-        if let report = options.progress, now.timeIntervalSince(lastReport) >= 0.25 {
-          lastReport = now
-          var snapshot = stats
-          snapshot.states = store.count
-          snapshot.seconds = now.timeIntervalSince(start)
-          snapshot.peakMemoryBytes = Self.peakMemoryBytes()
-          snapshot.storeBytes = store.bytes + components.bytes
-          report(snapshot, frontier.count - first + next.count)
-        }
+        return level.fresh
       }
+      components.absorb(fresh)
       frontier = next
       depth += 1
     }
-    stats.states = store.count
+    var stats = search.stats
+    stats.states = search.store.count
     stats.seconds = Date().timeIntervalSince(start)
     stats.peakMemoryBytes = Self.peakMemoryBytes()
-    stats.storeBytes = store.bytes + components.bytes
-    stats.traceBytes = trace.bytes
-    stats.omissionProbability = store.omissionProbability
+    stats.storeBytes = search.store.bytes + components.bytes
+    stats.traceBytes = search.trace.bytes
+    stats.omissionProbability = search.store.omissionProbability
     let verdict: Verdict
-    if !findings.isEmpty {
+    if !search.findings.isEmpty {
       verdict = .violation
-    } else if let reason = incomplete {
+    } else if let reason = search.incomplete {
       verdict = .incomplete(reason)
     } else {
       verdict = .verified
     }
-    findings.sort { ($0.violation.invariant, $0.schedule.count) < ($1.violation.invariant, $1.schedule.count) }
+    let findings = search.findings.sorted {
+      ($0.violation.invariant, $0.schedule.count) < ($1.violation.invariant, $1.schedule.count)
+    }
     return ExploreResult(
-      verdict: verdict, findings: findings, stats: stats, coverage: Coverage(model: model, reached: reached))
+      verdict: verdict, findings: findings, stats: stats, coverage: Coverage(model: model, reached: search.reached))
   }
 
-  /// Expands `count` frontier states from `first`, split between the workers: worker w takes
-  /// the w-th slice of ceil(count / jobs) states.
+  /// Starts expanding `count` frontier states from `first`, split between the workers:
+  /// worker w takes the w-th slice of ceil(count / jobs) states. With `async` (and a batch of
+  /// at least ``parallelThreshold`` states) the workers start now, on other threads;
+  /// otherwise the slices run one after another on the thread that waits for them.
   ///
-  /// - Returns: one batch per worker, in worker order, and whether the workers ran together.
+  /// The workers read `frontier` and `components` until the expansion is waited for.
+  ///
   /// - Complexity: O(count × T × B) steps, shared between the workers.
   private func expand(
-    _ frontier: Frontier, first: Int, count: Int, atDepthBound: Bool, components: VisitedStore,
-    with expanders: inout [Expander]
-  ) throws(ModelError) -> (batches: [Batch], parallel: Bool) {
+    _ frontier: Frontier, first: Int, count: Int, atDepthBound: Bool, components: VisitedStore.Reader,
+    with expanders: Slots<Expander>, async: Bool
+  ) -> Expansion {
     let jobs = expanders.count
     let empty = Batch(reached: model.threads.map { [Bool](repeating: false, count: $0.code.count) })
     let results = Slots(Array(repeating: empty, count: jobs))
-    let work = Slots(expanders)
     let per = (count + jobs - 1) / jobs
-    var parallel = false
-    components.withReader { reader in
-      let body: @Sendable (Int) -> Void = { w in
-        let lo = first + w * per
-        let hi = min(first + count, lo + per)
-        guard lo < hi else { return }
-        var batch = empty
-        frontier.vectors.withUnsafeBufferPointer { vectors in
-          // Consecutive frontier states are mostly siblings: decode only the components
-          // whose ids differ from the previous state's and share the rest with it.
-          // (Two plain variables, not an optional tuple: replacing one of those runs the
-          // runtime's generic destruction.)
-          var previous = State()
-          var previousVector: UnsafeBufferPointer<UInt32>?
-          for i in lo..<hi {
-            let vector = UnsafeBufferPointer(rebasing: vectors[(i * frontier.width)..<((i + 1) * frontier.width)])
-            let s =
-              if let previousVector {
-                State(vector: vector, components: reader, sharingWith: previous, previousVector: previousVector)
-              } else {
-                State(vector: vector, components: reader)
-              }
-            do throws(ModelError) {
-              try work.base[w].expand(
-                s, vector: vector, components: reader, source: Int32(i - first), atDepthBound: atDepthBound,
-                into: &batch)
-            } catch {
-              batch.error = error
-              return
+    let body: @Sendable (Int) -> Void = { w in
+      let lo = first + w * per
+      let hi = min(first + count, lo + per)
+      guard lo < hi else { return }
+      var batch = empty
+      frontier.vectors.withUnsafeBufferPointer { vectors in
+        // Consecutive frontier states are mostly siblings: decode only the components
+        // whose ids differ from the previous state's and share the rest with it.
+        // (Two plain variables, not an optional tuple: replacing one of those runs the
+        // runtime's generic destruction.)
+        var previous = State()
+        var previousVector: UnsafeBufferPointer<UInt32>?
+        for i in lo..<hi {
+          let vector = UnsafeBufferPointer(rebasing: vectors[(i * frontier.width)..<((i + 1) * frontier.width)])
+          let s =
+            if let previousVector {
+              State(vector: vector, components: components, sharingWith: previous, previousVector: previousVector)
+            } else {
+              State(vector: vector, components: components)
             }
-            batch.expanded += 1
-            previous = s
-            previousVector = vector
+          do throws(ModelError) {
+            try expanders.base[w].expand(
+              s, vector: vector, components: components, source: Int32(i - first), atDepthBound: atDepthBound,
+              into: &batch)
+          } catch {
+            batch.error = error
+            return
           }
+          batch.expanded += 1
+          previous = s
+          previousVector = vector
         }
-        results.base[w] = batch
       }
-      if jobs == 1 || count < Self.parallelThreshold {
-        for w in 0..<jobs { body(w) }
-      } else {
-        parallel = true
-        DispatchQueue.concurrentPerform(iterations: jobs, execute: body)
-      }
+      results.base[w] = batch
     }
-    expanders = work.take()
-    return (results.take(), parallel)
+    let parallel = async && count >= Self.parallelThreshold
+    let run: @Sendable () -> Void
+    if parallel {
+      run = { DispatchQueue.concurrentPerform(iterations: jobs, execute: body) }
+    } else {
+      run = { for w in 0..<jobs { body(w) } }
+    }
+    return Expansion(first: first, count: count, parallel: parallel, results: results, run: run)
   }
 
   /// Peak resident set size of this process (`VmHWM` in /proc/self/status), 0 when unknown.
@@ -362,6 +311,171 @@ struct Frontier: Sendable {
   mutating func append(id: Int32, _ vector: [UInt32]) {
     vectors.append(contentsOf: vector)
     ids.append(id)
+  }
+}
+
+/// What the search has found so far: the visited store, the trace, the figures and the
+/// findings, which the merge updates batch by batch in frontier order.
+///
+/// (A struct with mutating methods, not variables captured by closures: those would be
+/// boxed and every access checked for exclusivity at run time.)
+private struct Search {
+  let explorer: Explorer
+  /// Components per state.
+  let width: Int
+  var store: VisitedStore
+  var trace = TraceLog()
+  var stats = Statistics()
+  var findings: [Finding] = []
+  /// Why the search is incomplete: a bound cut it.
+  private(set) var incomplete: String?
+  /// A state or time bound stopped the search (a depth bound only cuts the last level).
+  private(set) var stopped = false
+  /// Per thread, per pc: attempted by some explored step.
+  var reached: [[Bool]]
+  /// The vector of the candidate admitted last.
+  private var vector: [UInt32]
+
+  init(explorer: Explorer, jobs: Int) {
+    let model = explorer.model
+    self.explorer = explorer
+    width = State.componentCount(threads: model.threads.count)
+    store = VisitedStore(mode: explorer.options.fingerprint ? .fingerprint : .exact)
+    reached = model.threads.map { [Bool](repeating: false, count: $0.code.count) }
+    vector = [UInt32](repeating: 0, count: width)
+    stats.expandedByWorker = Array(repeating: 0, count: jobs)
+  }
+
+  /// Stores the initial state (a batch of one candidate with no parent) as state 0.
+  mutating func admitRoot(_ root: Batch, _ level: inout LevelComponents, into frontier: inout Frontier) {
+    let hash = admit(root, BatchItem(kind: .candidate, source: 0), &level)!
+    trace.append(parent: -1, move: .root, hash: hash)
+    frontier.append(id: 0, vector)
+  }
+
+  /// Interns a candidate's new components and inserts its vector (left in `vector`); returns
+  /// its hash when new.
+  private mutating func admit(_ batch: Batch, _ item: BatchItem, _ level: inout LevelComponents) -> UInt64? {
+    var p = Int(item.firstPending)
+    for k in 0..<width {
+      let id = batch.vectors[Int(item.vector) + k]
+      if id != Expander.pending {
+        vector[k] = id
+        continue
+      }
+      let c = batch.pending[p]
+      p += 1
+      vector[k] = UInt32(batch.arena.withUnsafeBytes {
+        level.intern(fresh: UnsafeRawBufferPointer(rebasing: $0[Int(c.start)..<Int(c.end)]), hash: c.hash)
+      })
+    }
+    return vector.withUnsafeBytes { raw in
+      let hash = StateHash.hash(raw)
+      return store.insert(raw, hash: hash) ? hash : nil
+    }
+  }
+
+  /// Merges one expansion of `frontier` from `first` (one batch per worker, in worker
+  /// order): new states go to the store, the trace and `next`, violations to `findings`.
+  /// Stops at the state bound.
+  mutating func merge(
+    _ batches: [Batch], first: Int, of frontier: Frontier, depth: Int, level: inout LevelComponents,
+    into next: inout Frontier
+  ) throws {
+    for (w, batch) in batches.enumerated() { stats.expandedByWorker[w] += batch.expanded }
+    for batch in batches {
+      stats.retryLimitHits += batch.retryLimitHits
+      for t in reached.indices {
+        for pc in reached[t].indices where batch.reached[t][pc] { reached[t][pc] = true }
+      }
+      for item in batch.items {
+        let sourceID = frontier.ids[first + Int(item.source)]
+        switch item.kind {
+        case .candidate:
+          // Counted per merged item (not per batch) so a run cut by --max-states reports the
+          // same transitions whatever --jobs is.
+          stats.transitions += 1 + Int(item.move.coalesced)
+          guard let hash = admit(batch, item, &level) else { continue }
+          trace.append(parent: sourceID, move: item.move, hash: hash)
+          next.append(id: Int32(store.count - 1), vector)
+          stats.maxDepth = depth + 1
+          if let limit = explorer.options.maxStates, store.count >= limit {
+            stop("state bound \(limit) reached")
+            return
+          }
+        case .depthBound:
+          incomplete = "depth bound \(explorer.options.maxDepth!) reached"
+        case .stepViolation:
+          stats.transitions += 1 + Int(item.move.coalesced)
+          try record(item, at: sourceID, level)
+        case .quiescence, .deadlock:
+          try record(item, at: sourceID, level)
+        }
+      }
+      if let error = batch.error { throw error }
+    }
+  }
+
+  /// Stops the search because of a bound.
+  mutating func stop(_ reason: String) {
+    incomplete = reason
+    stopped = true
+  }
+
+  /// Adds the finding of a violating item, unless one of its invariant (and, with `all`,
+  /// its message) is already there.
+  private mutating func record(_ item: BatchItem, at id: Int32, _ level: LevelComponents) throws {
+    guard let v = item.violation else { return }
+    let all = explorer.options.all
+    let duplicate = findings.contains {
+      $0.violation.invariant == v.invariant && (!all || $0.violation.message == v.message)
+    }
+    if duplicate || (all && findings.count >= 100) { return }
+    let site: FindingSite
+    switch item.kind {
+    case .quiescence: site = .quiescence
+    case .deadlock: site = .deadlock
+    default: site = .step
+    }
+    let last = item.kind == .stepViolation ? item.move : nil
+    findings.append(
+      try explorer.reconstruct(to: id, last: last, invariant: v.invariant, site: site, trace: trace, components: level))
+  }
+}
+
+/// One batch's expansion: started on other threads (parallel) or deferred until it is
+/// waited for. Waited for exactly once, by the thread that started it.
+private final class Expansion: @unchecked Sendable {
+  let first: Int
+  let count: Int
+  /// Whether the workers run together (`concurrentPerform`) on other threads.
+  let parallel: Bool
+  private let results: Slots<Batch>
+  private let run: @Sendable () -> Void
+  private let done = DispatchSemaphore(value: 0)
+
+  init(first: Int, count: Int, parallel: Bool, results: Slots<Batch>, run: @escaping @Sendable () -> Void) {
+    (self.first, self.count, self.parallel, self.results, self.run) = (first, count, parallel, results, run)
+    if parallel {
+      DispatchQueue.global().async { [done] in
+        run()
+        done.signal()
+      }
+    }
+  }
+
+  /// Runs a deferred expansion, or waits for a started one, and returns one batch per worker,
+  /// in worker order, and whether the workers ran together.
+  func wait() -> (batches: [Batch], parallel: Bool) {
+    if parallel { done.wait() } else { run() }
+    return (results.take(), parallel)
+  }
+
+  /// Waits for a started expansion and drops its batches (the search stopped); a deferred
+  /// one never runs.
+  func discard() {
+    if parallel { done.wait() }
+    _ = results.take()
   }
 }
 

@@ -99,6 +99,31 @@ struct VisitedStore {
     return (count - 1, true)
   }
 
+  /// Exact mode: appends every entry of `other`, in order, so that entry `i` of `other`
+  /// gets id `count + i`. None of them may be in this store already (the explorer's
+  /// components first met in a level, folded in at the level's end).
+  ///
+  /// - Complexity: O(other's slots + bytes): slots are re-placed by the hash bits they keep,
+  ///   without rehashing or comparing encodings.
+  mutating func absorb(_ other: VisitedStore) {
+    precondition(mode == .exact && other.mode == .exact, "only exact stores hold encodings")
+    guard other.count > 0 else { return }
+    while Double(count + other.count) > Double(slots.count) * Self.maxLoad { grow() }
+    let n = slots.count
+    for slot in other.slots where slot != 0 {
+      var i = Self.home(slot, slots: n)
+      while slots[i] != 0 {
+        i += 1
+        if i == n { i = 0 }
+      }
+      slots[i] = slot + UInt64(count)  // the id (low half, plus one) shifted past this store's
+    }
+    let base = arena.count
+    arena.append(contentsOf: other.arena)
+    starts.append(contentsOf: other.starts.dropFirst().lazy.map { $0 + base })
+    count += other.count
+  }
+
   /// Grows the table by half and re-places every slot by its high 32 bits.
   private mutating func grow() {
     let old = slots
@@ -125,6 +150,9 @@ extension VisitedStore {
     fileprivate let slots: UnsafeBufferPointer<UInt64>
     fileprivate let arena: UnsafeRawBufferPointer
     fileprivate let starts: UnsafeBufferPointer<Int>
+
+    /// Number of entries.
+    var count: Int { starts.count - 1 }
 
     /// The encoding of entry `id`.
     @inline(__always)
@@ -198,5 +226,28 @@ extension State {
       var r = ByteReader(components.encoding(of: Int(vector[k])))
       replaceComponent(k, from: &r)
     }
+  }
+}
+
+/// The explorer's component store during one breadth-first level: the components stored
+/// before the level, frozen so that workers expanding the next batch can read them while the
+/// merge interns (`stored`), and the components first met in the level, numbered after them
+/// (`fresh`). ``VisitedStore/absorb(_:)`` folds `fresh` in when the level ends.
+struct LevelComponents {
+  let stored: VisitedStore.Reader
+  private(set) var fresh = VisitedStore(mode: .exact, capacity: 1 << 10)
+
+  init(stored: VisitedStore.Reader) { self.stored = stored }
+
+  /// The id of a component that is not in `stored` (the workers looked there before marking
+  /// it ``Expander/pending``), interning it in `fresh` when new.
+  mutating func intern(fresh bytes: UnsafeRawBufferPointer, hash: UInt64) -> Int {
+    assert(stored.find(bytes, hash: hash) == nil, "a pending component is already stored")
+    return stored.count + fresh.intern(bytes, hash: hash)
+  }
+
+  /// The id of `bytes` in either part, or nil when absent.
+  func find(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
+    stored.find(bytes, hash: hash) ?? fresh.find(bytes, hash: hash).map { stored.count + $0 }
   }
 }
