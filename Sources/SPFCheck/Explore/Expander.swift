@@ -135,22 +135,36 @@ struct Expander {
     _ s: inout State, parent: State?, parentVector: UnsafeBufferPointer<UInt32>?, components: VisitedStore.Reader?,
     changed: ChangedThreads = .unknown, into out: inout Batch
   ) {
+    if let parent, let parentVector, let components {
+      storeSuccessor(&s, of: parent, parentVector: parentVector, components: components, changed: changed, into: &out)
+      return
+    }
+    symmetry?.canonicalize(&s, scratch: &scratch)
+    for k in 0..<State.componentCount(threads: s.threads.count) {
+      writer.reset()
+      s.encodeComponent(k, into: &writer)
+      append(writer.buffer, components: components, into: &out)
+    }
+  }
+
+  /// ``store(_:parent:parentVector:components:changed:into:)`` for a successor: the parent
+  /// taken as it is, not wrapped in an optional (wrapping copies it, retaining every array).
+  private mutating func storeSuccessor(
+    _ s: inout State, of parent: borrowing State, parentVector: UnsafeBufferPointer<UInt32>,
+    components: VisitedStore.Reader, changed: ChangedThreads, into out: inout Batch
+  ) {
     var changed = changed
     if let symmetry {
-      if let parent, let parentVector, let components {
-        // Canonical on return; done unless threads moved.
-        if storeCanonical(
-          &s, symmetry, parent: parent, parentVector: parentVector, components: components, changed: changed, into: &out)
-        {
-          return
-        }
-        changed = .unknown  // threads were renamed: compare each with the parent
-      } else {
-        symmetry.canonicalize(&s, scratch: &scratch)
+      // Canonical on return; done unless threads moved.
+      if storeCanonical(
+        &s, symmetry, parent: parent, parentVector: parentVector, components: components, changed: changed, into: &out)
+      {
+        return
       }
+      changed = .unknown  // threads were renamed: compare each with the parent
     }
     for k in 0..<State.componentCount(threads: s.threads.count) {
-      if let parent, let parentVector, Self.same(k, s, as: parent, changed) {
+      if Self.same(k, s, as: parent, changed) {
         out.vectors.append(parentVector[k])
         continue
       }
@@ -315,7 +329,7 @@ struct Expander {
         firstPending: Int32(out.pending.count))
       let changed: ChangedThreads =
         move.thread < 0 ? .none : othersChanged ? .unknown : .only(Int(move.thread))
-      store(&next, parent: s, parentVector: vector, components: components, changed: changed, into: &out)
+      storeSuccessor(&next, of: s, parentVector: vector, components: components, changed: changed, into: &out)
       out.items.append(item)
     }
   }
