@@ -296,7 +296,7 @@ struct Expander {
         var next = s
         let result = executor.gracePeriod(&next)
         successors.append(Successor(
-          state: next, move: Move(thread: Int16(Choice.gracePeriod), branch: 0, coalesced: 0),
+          state: consume next, move: Move(thread: Int16(Choice.gracePeriod), branch: 0, coalesced: 0),
           violation: result.violation, changedOtherThreads: false))
       }
     }
@@ -342,9 +342,11 @@ struct Expander {
       var next = s
       let result = try executor.step(&next, thread: t, branch: branch)
       branches = result.branches
+      // `consume`: without it the optimiser copies `next` into the buffer (retaining every
+      // array) and then destroys it.
       out.append(Successor(
-        state: next, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: 0), violation: result.violation,
-        changedOtherThreads: result.changedOtherThreads))
+        state: consume next, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: 0),
+        violation: result.violation, changedOtherThreads: result.changedOtherThreads))
       branch += 1
     }
   }
