@@ -244,7 +244,9 @@ struct Expander {
         threadEnds.append(writer.count)
       }
     }
+    // Taken out of the scratch (not copied) so that emptying it keeps its storage.
     var encodings = scratch.encodings
+    scratch.encodings = []
     encodings.removeAll(keepingCapacity: true)
     var start = 0
     for t in s.threads.indices {
