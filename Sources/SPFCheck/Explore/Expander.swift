@@ -234,26 +234,28 @@ struct Expander {
     components: VisitedStore.Reader, changed: ChangedThreads, into out: inout Batch
   ) -> Bool {
     let shared = State.sharedComponents
+    let n = s.threads.count
     writer.reset()
-    threadEnds.removeAll(keepingCapacity: true)
-    for t in s.threads.indices {
+    // Sized once per thread count and overwritten (emptying an array costs more than this).
+    if threadEnds.count != n { threadEnds = Array(repeating: -1, count: n) }
+    for t in 0..<n {
       if Self.same(shared + t, s, as: parent, changed) {
-        threadEnds.append(-1)
+        threadEnds[t] = -1
       } else {
         s.encodeThread(t, into: &writer)
-        threadEnds.append(writer.count)
+        threadEnds[t] = writer.count
       }
     }
-    // Taken out of the scratch (not copied) so that emptying it keeps its storage.
+    // Taken out of the scratch (not copied) so that writing it keeps its storage.
     var encodings = scratch.encodings
     scratch.encodings = []
-    encodings.removeAll(keepingCapacity: true)
+    if encodings.count != n { encodings = Array(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: n) }
     var start = 0
-    for t in s.threads.indices {
+    for t in 0..<n {
       if threadEnds[t] < 0 {
-        encodings.append(components.encoding(of: Int(parentVector[shared + t])))
+        encodings[t] = components.encoding(of: Int(parentVector[shared + t]))
       } else {
-        encodings.append(UnsafeRawBufferPointer(rebasing: writer.buffer[start..<threadEnds[t]]))
+        encodings[t] = UnsafeRawBufferPointer(rebasing: writer.buffer[start..<threadEnds[t]])
         start = threadEnds[t]
       }
     }
