@@ -60,12 +60,48 @@ struct Batch: Sendable {
   var vectors: [UInt32] = []
   var pending: [PendingComponent] = []
   var retryLimitHits = 0
-  /// Per thread, per pc: attempted by some step of this batch.
+  /// Per thread, per pc: attempted by some step of this batch (set through ``markReached(thread:pc:)``).
   var reached: [[Bool]]
+  /// The flags of `reached` in the order they were set, so that ``truncate(to:)`` can clear them.
+  var reachedOrder: [(thread: Int, pc: Int)] = []
   /// A model error met while expanding (the slice stops at the state that raised it).
   var error: ModelError?
   /// Frontier states this slice expanded.
   var expanded = 0
+
+  /// Notes that a step of thread `t` at `pc` was attempted.
+  mutating func markReached(thread t: Int, pc: Int) {
+    guard !reached[t][pc] else { return }
+    reached[t][pc] = true
+    reachedOrder.append((t, pc))
+  }
+
+  /// How far a batch is filled: its items, their data, and its reached flags.
+  struct Mark {
+    fileprivate var items: Int
+    fileprivate var vectors: Int
+    fileprivate var pending: Int
+    fileprivate var arena: Int
+    fileprivate var reached: Int
+  }
+
+  /// The batch's extent now, for ``truncate(to:)``.
+  var mark: Mark {
+    Mark(
+      items: items.count, vectors: vectors.count, pending: pending.count, arena: arena.count,
+      reached: reachedOrder.count)
+  }
+
+  /// Removes every item (and its data) appended, and clears every reached flag set, since
+  /// `mark` was taken.
+  mutating func truncate(to mark: Mark) {
+    items.removeSubrange(mark.items...)
+    vectors.removeSubrange(mark.vectors...)
+    pending.removeSubrange(mark.pending...)
+    arena.removeSubrange(mark.arena...)
+    for (t, pc) in reachedOrder[mark.reached...] { reached[t][pc] = false }
+    reachedOrder.removeSubrange(mark.reached...)
+  }
 }
 
 /// Expands states into their (reduced) successors: runs the steps, applies the
@@ -83,17 +119,6 @@ struct Expander {
   /// when the step left it as in the parent.
   private var threadEnds: [Int] = []
   private var scratch = Symmetry.Scratch()
-  private var successorBuffer: [Successor] = []
-
-  /// One successor of the state being expanded, before coalescing and storing (a struct, not
-  /// a tuple, so that emptying the buffer runs specialised code, not the runtime's generic
-  /// tuple destruction).
-  private struct Successor {
-    var state: State
-    var move: Move
-    var violation: Violation?
-    var changedOtherThreads: Bool
-  }
 
   init(model: CompiledModel, por: Bool, privateObjects: Bool = true, symmetry: Bool) {
     executor = Executor(model: model)
@@ -135,22 +160,36 @@ struct Expander {
     _ s: inout State, parent: State?, parentVector: UnsafeBufferPointer<UInt32>?, components: VisitedStore.Reader?,
     changed: ChangedThreads = .unknown, into out: inout Batch
   ) {
+    if let parent, let parentVector, let components {
+      storeSuccessor(&s, of: parent, parentVector: parentVector, components: components, changed: changed, into: &out)
+      return
+    }
+    symmetry?.canonicalize(&s, scratch: &scratch)
+    for k in 0..<State.componentCount(threads: s.threads.count) {
+      writer.reset()
+      s.encodeComponent(k, into: &writer)
+      append(writer.buffer, components: components, into: &out)
+    }
+  }
+
+  /// ``store(_:parent:parentVector:components:changed:into:)`` for a successor: the parent
+  /// taken as it is, not wrapped in an optional (wrapping copies it, retaining every array).
+  private mutating func storeSuccessor(
+    _ s: inout State, of parent: borrowing State, parentVector: UnsafeBufferPointer<UInt32>,
+    components: VisitedStore.Reader, changed: ChangedThreads, into out: inout Batch
+  ) {
     var changed = changed
     if let symmetry {
-      if let parent, let parentVector, let components {
-        // Canonical on return; done unless threads moved.
-        if storeCanonical(
-          &s, symmetry, parent: parent, parentVector: parentVector, components: components, changed: changed, into: &out)
-        {
-          return
-        }
-        changed = .unknown  // threads were renamed: compare each with the parent
-      } else {
-        symmetry.canonicalize(&s, scratch: &scratch)
+      // Canonical on return; done unless threads moved.
+      if storeCanonical(
+        &s, symmetry, parent: parent, parentVector: parentVector, components: components, changed: changed, into: &out)
+      {
+        return
       }
+      changed = .unknown  // threads were renamed: compare each with the parent
     }
     for k in 0..<State.componentCount(threads: s.threads.count) {
-      if let parent, let parentVector, Self.same(k, s, as: parent, changed) {
+      if Self.same(k, s, as: parent, changed) {
         out.vectors.append(parentVector[k])
         continue
       }
@@ -195,24 +234,28 @@ struct Expander {
     components: VisitedStore.Reader, changed: ChangedThreads, into out: inout Batch
   ) -> Bool {
     let shared = State.sharedComponents
+    let n = s.threads.count
     writer.reset()
-    threadEnds.removeAll(keepingCapacity: true)
-    for t in s.threads.indices {
+    // Sized once per thread count and overwritten (emptying an array costs more than this).
+    if threadEnds.count != n { threadEnds = Array(repeating: -1, count: n) }
+    for t in 0..<n {
       if Self.same(shared + t, s, as: parent, changed) {
-        threadEnds.append(-1)
+        threadEnds[t] = -1
       } else {
         s.encodeThread(t, into: &writer)
-        threadEnds.append(writer.count)
+        threadEnds[t] = writer.count
       }
     }
+    // Taken out of the scratch (not copied) so that writing it keeps its storage.
     var encodings = scratch.encodings
-    encodings.removeAll(keepingCapacity: true)
+    scratch.encodings = []
+    if encodings.count != n { encodings = Array(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: n) }
     var start = 0
-    for t in s.threads.indices {
+    for t in 0..<n {
       if threadEnds[t] < 0 {
-        encodings.append(components.encoding(of: Int(parentVector[shared + t])))
+        encodings[t] = components.encoding(of: Int(parentVector[shared + t]))
       } else {
-        encodings.append(UnsafeRawBufferPointer(rebasing: writer.buffer[start..<threadEnds[t]]))
+        encodings[t] = UnsafeRawBufferPointer(rebasing: writer.buffer[start..<threadEnds[t]])
         start = threadEnds[t]
       }
     }
@@ -253,6 +296,11 @@ struct Expander {
   }
 
   /// Expands `s`, the `source`-th state of the batch, appending its items to `out`.
+  ///
+  /// Each successor is coalesced and stored right after its step, with no buffer of
+  /// successors, yet with the outcome of running every step first: a step's model error
+  /// undoes what this state appended, and a coalesced step's error is thrown only once every
+  /// step has run (a later step's error comes first).
   mutating func expand(
     _ s: State, vector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader, source: Int32, atDepthBound: Bool,
     into out: inout Batch
@@ -267,85 +315,97 @@ struct Expander {
       }
       return
     }
-    // Reuse the successor buffer across states; it is put back (emptied) on every exit.
-    var successors = successorBuffer
-    successorBuffer = []
-    defer {
-      successors.removeAll(keepingCapacity: true)
-      successorBuffer = successors
-    }
-    if let t = partialOrder?.ampleThread(s) {
-      try steps(of: t, from: s, into: &successors)
-    } else {
-      for t in s.threads.indices where executor.isEnabled(s, t) { try steps(of: t, from: s, into: &successors) }
-      if executor.isGracePeriodEnabled(s) {
+    let start = out.mark
+    var successors = 0
+    // A coalesced step's model error: thrown once every step has run, the successors after
+    // it only stepped.
+    var failure: ModelError?
+    do throws(ModelError) {
+      // The ample thread alone, else every enabled thread and then the grace period.
+      let ample = partialOrder?.ampleThread(s)
+      for t in ample.map({ $0..<($0 + 1) }) ?? s.threads.indices where ample != nil || executor.isEnabled(s, t) {
+        var branch = 0
+        var branches = 1
+        while branch < branches {
+          var next = s
+          let result = try executor.step(&next, thread: t, branch: branch)
+          branches = result.branches
+          successors += 1
+          if !atDepthBound && failure == nil {
+            do throws(ModelError) {
+              try add(
+                &next, Move(thread: Int16(t), branch: UInt8(branch), coalesced: 0), result.violation,
+                othersChanged: result.changedOtherThreads, of: s, vector: vector, components: components,
+                source: source, into: &out)
+            } catch {
+              failure = error
+            }
+          }
+          branch += 1
+        }
+      }
+      if ample == nil && executor.isGracePeriodEnabled(s) {
         var next = s
         let result = executor.gracePeriod(&next)
-        successors.append(Successor(
-          state: next, move: Move(thread: Int16(Choice.gracePeriod), branch: 0, coalesced: 0),
-          violation: result.violation, changedOtherThreads: false))
+        successors += 1
+        if !atDepthBound && failure == nil {
+          // The grace period coalesces nothing, so cannot throw.
+          try add(
+            &next, Move(thread: Int16(Choice.gracePeriod), branch: 0, coalesced: 0), result.violation,
+            othersChanged: false, of: s, vector: vector, components: components, source: source, into: &out)
+        }
       }
+    } catch {
+      out.truncate(to: start)
+      throw error
     }
-    if successors.isEmpty {
+    if let failure { throw failure }
+    if successors == 0 {
       if let v = executor.deadlock(s) { out.items.append(BatchItem(kind: .deadlock, source: source, violation: v)) }
-      return
-    }
-    if atDepthBound {
+    } else if atDepthBound {
       out.items.append(BatchItem(kind: .depthBound, source: source))
-      return
-    }
-    for i in successors.indices {
-      var move = successors[i].move
-      if move.thread >= 0 { out.reached[Int(move.thread)][Int(s.threads[Int(move.thread)].pc)] = true }
-      // Move the successor out of the buffer: a copy would share its arrays with the buffer
-      // and make every later change (coalescing, symmetry renaming) copy them again.
-      var next = State()
-      swap(&next, &successors[i].state)
-      var violation = successors[i].violation
-      var othersChanged = successors[i].changedOtherThreads
-      if violation == nil && move.thread >= 0 {
-        violation = try coalesce(&next, &move, othersChanged: &othersChanged, reached: &out.reached)
-      }
-      if let violation {
-        out.items.append(BatchItem(kind: .stepViolation, source: source, move: move, violation: violation))
-        continue
-      }
-      let item = BatchItem(
-        kind: .candidate, source: source, move: move, vector: Int32(out.vectors.count),
-        firstPending: Int32(out.pending.count))
-      let changed: ChangedThreads =
-        move.thread < 0 ? .none : othersChanged ? .unknown : .only(Int(move.thread))
-      store(&next, parent: s, parentVector: vector, components: components, changed: changed, into: &out)
-      out.items.append(item)
     }
   }
 
-  /// Every branch of thread `t`'s next step.
-  private func steps(of t: Int, from s: State, into out: inout [Successor]) throws(ModelError) {
-    var branch = 0
-    var branches = 1
-    while branch < branches {
-      var next = s
-      let result = try executor.step(&next, thread: t, branch: branch)
-      branches = result.branches
-      out.append(Successor(
-        state: next, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: 0), violation: result.violation,
-        changedOtherThreads: result.changedOtherThreads))
-      branch += 1
+  /// Coalesces `next`, the successor of `s` by `move`, and stores it, or appends the
+  /// violation its move committed.
+  private mutating func add(
+    _ next: inout State, _ move: Move, _ violation: Violation?, othersChanged: Bool, of s: borrowing State,
+    vector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader, source: Int32, into out: inout Batch
+  ) throws(ModelError) {
+    var move = move
+    var violation = violation
+    var othersChanged = othersChanged
+    if move.thread >= 0 { out.markReached(thread: Int(move.thread), pc: Int(s.threads[Int(move.thread)].pc)) }
+    if violation == nil && move.thread >= 0 {
+      violation = try coalesce(&next, &move, othersChanged: &othersChanged, into: &out)
     }
+    if let violation {
+      out.items.append(BatchItem(kind: .stepViolation, source: source, move: move, violation: violation))
+      return
+    }
+    let item = BatchItem(
+      kind: .candidate, source: source, move: move, vector: Int32(out.vectors.count),
+      firstPending: Int32(out.pending.count))
+    let changed: ChangedThreads =
+      move.thread < 0 ? .none : othersChanged ? .unknown : .only(Int(move.thread))
+    storeSuccessor(&next, of: s, parentVector: vector, components: components, changed: changed, into: &out)
+    out.items.append(item)
   }
 
   /// Runs the local and private steps that follow `move` on the same thread (see ``PartialOrder``).
   ///
-  /// - Parameter othersChanged: set when a coalesced step changed another thread.
+  /// - Parameters:
+  ///   - othersChanged: set when a coalesced step changed another thread.
+  ///   - out: the batch each coalesced step is marked reached in.
   /// - Returns: the violation a coalesced step committed, if any.
-  func coalesce(
-    _ s: inout State, _ move: inout Move, othersChanged: inout Bool, reached: inout [[Bool]]
+  private func coalesce(
+    _ s: inout State, _ move: inout Move, othersChanged: inout Bool, into out: inout Batch
   ) throws(ModelError) -> Violation? {
     guard let partialOrder else { return nil }
     let t = Int(move.thread)
     while move.coalesced < UInt8.max && partialOrder.coalesces(s, t) {
-      reached[t][Int(s.threads[t].pc)] = true
+      out.markReached(thread: t, pc: Int(s.threads[t].pc))
       let result = try executor.step(&s, thread: t, branch: 0)
       move.coalesced += 1
       othersChanged = othersChanged || result.changedOtherThreads

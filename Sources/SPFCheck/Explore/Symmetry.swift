@@ -49,7 +49,9 @@ struct Symmetry {
       scratch.ends.append(scratch.writer.count)
     }
     let bytes = scratch.writer.buffer
+    // Taken out of the scratch (not copied) so that emptying it keeps its storage.
     var encodings = scratch.encodings
+    scratch.encodings = []
     encodings.removeAll(keepingCapacity: true)
     var start = 0
     for end in scratch.ends {
