@@ -77,10 +77,11 @@ import Testing
   }
 
   /// `--jobs 2` really splits the work: with levels of the two-fault model cut into batches of
-  /// 128 states, both workers expand states in batches handed to them together, the split
+  /// 128 states (two chunks), both workers expand states in batches they share, the split
   /// covers every stored state exactly once, and the figures and schedules are those of one
-  /// worker, which expands everything alone. (Counts of slices, not threads or time: worker w
-  /// always takes the w-th slice of a batch, so the split is the same on every run.)
+  /// worker, which expands everything alone. (Each worker always expands its own chunk of a
+  /// shared batch, so "both expand something" holds on every run although the rest of the
+  /// split depends on which worker claims a chunk first.)
   @Test func jobsSplitTheExpansionBetweenWorkers() throws {
     let model = try InlineModel.load(Self.twoFaults)
     func run(jobs: Int) throws -> ExploreResult {

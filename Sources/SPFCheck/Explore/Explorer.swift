@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One scheduling choice: which thread stepped (or the grace-period environment
 /// step) and which branch of that step was taken.
@@ -83,12 +84,13 @@ public struct Statistics: Sendable {
   public var traceBytes = 0
   /// Fingerprint mode: the estimated probability that some state was missed.
   public var omissionProbability = 0.0
-  /// States each worker expanded (one entry per `--jobs` worker). Fixed by the frontier and
-  /// the number of workers, not by the OS scheduler: worker w always takes the w-th slice of
-  /// each batch.
+  /// States each worker expanded (one entry per `--jobs` worker; the last is the calling
+  /// thread). Workers claim chunks of a batch as they go, so the split varies from run to run;
+  /// the sum is the number of expanded states, and in a parallel batch with a chunk per
+  /// worker every worker expands its own chunk.
   public var expandedByWorker: [Int] = []
-  /// Batches whose slices were handed to the workers together (`concurrentPerform`); 0 with
-  /// one worker, and batches under ``Explorer/parallelThreshold`` states are expanded in turn.
+  /// Batches shared between the workers; 0 with one worker, and batches under
+  /// ``Explorer/parallelThreshold`` states are expanded by the calling thread alone.
   public var parallelBatches = 0
   public var statesPerSecond: Double { seconds > 0 ? Double(states) / seconds : 0 }
 }
@@ -175,10 +177,11 @@ struct Explorer {
         // and `current`.
         defer { pending?.discard() }
         while let expansion = pending {
-          let (batches, parallel) = expansion.wait()
+          let (batches, expandedByWorker) = expansion.wait()
           let first = expansion.first
           pending = first + expansion.count < current.count ? launch(first + expansion.count) : nil
-          if parallel { search.stats.parallelBatches += 1 }
+          if expansion.parallel { search.stats.parallelBatches += 1 }
+          for (w, n) in expandedByWorker.enumerated() { search.stats.expandedByWorker[w] += n }
           try search.merge(batches, first: first, of: current, depth: depth, level: &level, into: &next)
           if search.stopped { break }
           let now = Date()
@@ -224,26 +227,26 @@ struct Explorer {
       verdict: verdict, findings: findings, stats: stats, coverage: Coverage(model: model, reached: search.reached))
   }
 
-  /// Starts expanding `count` frontier states from `first`, split between the workers:
-  /// worker w takes the w-th slice of ceil(count / jobs) states. With `async` (and a batch of
-  /// at least ``parallelThreshold`` states) the workers start now, on other threads;
-  /// otherwise the slices run one after another on the thread that waits for them.
+  /// Starts expanding `count` frontier states from `first`. With `async` (and a batch of at
+  /// least ``parallelThreshold`` states) the background workers start now and the calling
+  /// thread joins them when it waits (see ``Expansion``); otherwise the calling thread
+  /// expands the whole batch when it waits.
   ///
-  /// The workers read `frontier` and `components` until the expansion is waited for.
+  /// The workers read `frontier` and `components` until the expansion is waited for or
+  /// discarded.
   ///
   /// - Complexity: O(count × T × B) steps, shared between the workers.
   private func expand(
     _ frontier: Frontier, first: Int, count: Int, atDepthBound: Bool, components: VisitedStore.Reader,
     with expanders: Slots<Expander>, async: Bool
   ) -> Expansion {
-    let jobs = expanders.count
     let empty = Batch(reached: model.threads.map { [Bool](repeating: false, count: $0.code.count) })
-    let results = Slots(Array(repeating: empty, count: jobs))
-    let per = (count + jobs - 1) / jobs
-    let body: @Sendable (Int) -> Void = { w in
-      let lo = first + w * per
-      let hi = min(first + count, lo + per)
-      guard lo < hi else { return }
+    let parallel = async && count >= Self.parallelThreshold
+    let chunk = parallel ? Expansion.chunkSize : count
+    /// Expands chunk `c` with worker `w`'s expander.
+    let expandChunk: @Sendable (Int, Int) -> Batch = { c, w in
+      let lo = first + c * chunk
+      let hi = min(first + count, lo + chunk)
       var batch = empty
       frontier.vectors.withUnsafeBufferPointer { vectors in
         // Consecutive frontier states are mostly siblings: decode only the components
@@ -273,16 +276,11 @@ struct Explorer {
           previousVector = vector
         }
       }
-      results.base[w] = batch
+      return batch
     }
-    let parallel = async && count >= Self.parallelThreshold
-    let run: @Sendable () -> Void
-    if parallel {
-      run = { DispatchQueue.concurrentPerform(iterations: jobs, execute: body) }
-    } else {
-      run = { for w in 0..<jobs { body(w) } }
-    }
-    return Expansion(first: first, count: count, parallel: parallel, results: results, run: run)
+    return Expansion(
+      first: first, count: count, chunk: chunk, workers: expanders.count, parallel: parallel, empty: empty,
+      expandChunk: expandChunk)
   }
 
   /// Peak resident set size of this process (`VmHWM` in /proc/self/status), 0 when unknown.
@@ -375,14 +373,13 @@ private struct Search {
     }
   }
 
-  /// Merges one expansion of `frontier` from `first` (one batch per worker, in worker
+  /// Merges one expansion of `frontier` from `first` (its chunks' batches, in frontier
   /// order): new states go to the store, the trace and `next`, violations to `findings`.
   /// Stops at the state bound.
   mutating func merge(
     _ batches: [Batch], first: Int, of frontier: Frontier, depth: Int, level: inout LevelComponents,
     into next: inout Frontier
   ) throws {
-    for (w, batch) in batches.enumerated() { stats.expandedByWorker[w] += batch.expanded }
     for batch in batches {
       stats.retryLimitHits += batch.retryLimitHits
       for t in reached.indices {
@@ -443,39 +440,85 @@ private struct Search {
   }
 }
 
-/// One batch's expansion: started on other threads (parallel) or deferred until it is
-/// waited for. Waited for exactly once, by the thread that started it.
+/// One batch's expansion, cut into chunks of frontier states.
+///
+/// Worker w uses expander w. In parallel, workers 0..<N-1 start on other threads at once, and
+/// the calling thread is worker N-1, which joins when it waits, that is once it has merged the
+/// batch before. Each worker first takes its own chunk (worker w chunk w), then claims the next
+/// unclaimed chunk until none is left: the work balances however long the merge keeps the
+/// calling thread, and every worker expands part of a batch with a chunk per worker. The
+/// chunks' batches are merged in chunk order, so which worker took a chunk changes nothing but
+/// ``Statistics/expandedByWorker``.
 private final class Expansion: @unchecked Sendable {
+  /// Frontier states per chunk of a parallel expansion: small enough to even out the work,
+  /// large enough that claiming a chunk and starting its batch cost little.
+  static let chunkSize = 64
+
   let first: Int
   let count: Int
-  /// Whether the workers run together (`concurrentPerform`) on other threads.
+  /// Whether background workers share the batch (else the calling thread expands it alone).
   let parallel: Bool
-  private let results: Slots<Batch>
-  private let run: @Sendable () -> Void
-  private let done = DispatchSemaphore(value: 0)
+  private let workers: Int
+  private let chunks: Int
+  /// Per chunk, the batch its worker wrote.
+  private let outputs: Slots<Batch>
+  /// Per worker, the frontier states it expanded.
+  private let expanded: Slots<Int>
+  /// The next chunk to claim (each worker's own chunk is never claimed).
+  private let claims: Atomic<Int>
+  private let running = DispatchGroup()
+  private let expandChunk: @Sendable (_ chunk: Int, _ worker: Int) -> Batch
 
-  init(first: Int, count: Int, parallel: Bool, results: Slots<Batch>, run: @escaping @Sendable () -> Void) {
-    (self.first, self.count, self.parallel, self.results, self.run) = (first, count, parallel, results, run)
-    if parallel {
-      DispatchQueue.global().async { [done] in
-        run()
-        done.signal()
-      }
+  init(
+    first: Int, count: Int, chunk: Int, workers: Int, parallel: Bool, empty: Batch,
+    expandChunk: @escaping @Sendable (Int, Int) -> Batch
+  ) {
+    (self.first, self.count, self.workers, self.parallel, self.expandChunk) =
+      (first, count, workers, parallel, expandChunk)
+    chunks = (count + chunk - 1) / chunk
+    outputs = Slots(Array(repeating: empty, count: chunks))
+    expanded = Slots(Array(repeating: 0, count: workers))
+    claims = Atomic(workers)
+    guard parallel else { return }
+    for w in 0..<(workers - 1) {
+      DispatchQueue.global().async(group: running) { self.work(as: w) }
     }
   }
 
-  /// Runs a deferred expansion, or waits for a started one, and returns one batch per worker,
-  /// in worker order, and whether the workers ran together.
-  func wait() -> (batches: [Batch], parallel: Bool) {
-    if parallel { done.wait() } else { run() }
-    return (results.take(), parallel)
+  /// Expands worker `w`'s own chunk, then claims chunks until none is left.
+  private func work(as w: Int) {
+    var c = w
+    while c < chunks {
+      let batch = expandChunk(c, w)
+      expanded.base[w] += batch.expanded
+      outputs.base[c] = batch
+      c = claims.wrappingAdd(1, ordering: .relaxed).oldValue
+    }
   }
 
-  /// Waits for a started expansion and drops its batches (the search stopped); a deferred
-  /// one never runs.
+  /// Expands the rest of the batch on the calling thread (worker N-1) and waits for the
+  /// background workers.
+  ///
+  /// - Returns: the chunks' batches in chunk order, and the states each worker expanded.
+  func wait() -> (batches: [Batch], expandedByWorker: [Int]) {
+    if parallel {
+      work(as: workers - 1)
+      running.wait()
+    } else {
+      let batch = expandChunk(0, workers - 1)
+      expanded.base[workers - 1] = batch.expanded
+      outputs.base[0] = batch
+    }
+    return (outputs.take(), expanded.take())
+  }
+
+  /// Stops the background workers claiming chunks, waits for those they are expanding, and
+  /// drops the batch (the search stopped). The calling thread expands nothing.
   func discard() {
-    if parallel { done.wait() }
-    _ = results.take()
+    claims.store(chunks + workers, ordering: .relaxed)
+    running.wait()
+    _ = outputs.take()
+    _ = expanded.take()
   }
 }
 
