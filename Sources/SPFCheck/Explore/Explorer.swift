@@ -250,19 +250,16 @@ struct Explorer {
       var batch = empty
       frontier.vectors.withUnsafeBufferPointer { vectors in
         // Consecutive frontier states are mostly siblings: decode only the components
-        // whose ids differ from the previous state's and share the rest with it.
-        // (Two plain variables, not an optional tuple: replacing one of those runs the
-        // runtime's generic destruction.)
-        var previous = State()
+        // whose ids differ from the previous state's, into the same state.
+        var s = State()
         var previousVector: UnsafeBufferPointer<UInt32>?
         for i in lo..<hi {
           let vector = UnsafeBufferPointer(rebasing: vectors[(i * frontier.width)..<((i + 1) * frontier.width)])
-          let s =
-            if let previousVector {
-              State(vector: vector, components: components, sharingWith: previous, previousVector: previousVector)
-            } else {
-              State(vector: vector, components: components)
-            }
+          if let previousVector {
+            s.replaceComponents(vector: vector, previousVector: previousVector, components: components)
+          } else {
+            s = State(vector: vector, components: components)
+          }
           do throws(ModelError) {
             try expanders.base[w].expand(
               s, vector: vector, components: components, source: Int32(i - first), atDepthBound: atDepthBound,
@@ -272,7 +269,6 @@ struct Explorer {
             return
           }
           batch.expanded += 1
-          previous = s
           previousVector = vector
         }
       }

@@ -211,17 +211,15 @@ extension State {
     }
   }
 
-  /// The state whose components have the ids `vector` in `components`, sharing with
-  /// `previous` (whose vector is `previousVector`) every component whose id is the same
-  /// (O(1) for arrays) and decoding only the others: the explorer's consecutive frontier
-  /// states are mostly siblings.
+  /// Turns this state, whose component ids are `previousVector`, into the one whose ids are
+  /// `vector`, decoding only the components whose ids differ, in place: the explorer's
+  /// consecutive frontier states are mostly siblings, and once their successors are gone the
+  /// state's arrays are its own, so nothing is copied.
   ///
   /// - Complexity: O(encoded size of the components decoded).
-  init(
-    vector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader, sharingWith previous: State,
-    previousVector: UnsafeBufferPointer<UInt32>
+  mutating func replaceComponents(
+    vector: UnsafeBufferPointer<UInt32>, previousVector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader
   ) {
-    self = previous
     for k in vector.indices where previousVector[k] != vector[k] {
       var r = ByteReader(components.encoding(of: Int(vector[k])))
       replaceComponent(k, from: &r)
