@@ -12,13 +12,8 @@ import Testing
   /// object). B's step runs before any successor is coalesced, so its error is reported.
   @Test func aStepsModelErrorComesBeforeAnEarlierSuccessorsCoalescedError() throws {
     let json = KernelTests.model(
-      """
-      "a": [
-        { "op": "mov", "value": 1, "into": "x" },
-        { "op": "mmap_read_lock" },
-        { "op": "if", "reg": "x", "goto": "out" },
-        { "label": "out", "op": "end" }
-      ],
+      Self.programA + """
+      ,
       "b": [
         { "op": "mov", "value": 1, "into": "y" },
         { "op": "obj_get", "obj": { "reg": "y" } },
@@ -32,15 +27,7 @@ import Testing
       return path == "programs.b[1]" && message.contains("expected an object")
     }
     // Alone, A's coalesced `if` is what fails.
-    let alone = KernelTests.model(
-      """
-      "a": [
-        { "op": "mov", "value": 1, "into": "x" },
-        { "op": "mmap_read_lock" },
-        { "op": "if", "reg": "x", "goto": "out" },
-        { "label": "out", "op": "end" }
-      ]
-      """, threads: [("A", "a")])
+    let alone = KernelTests.model(Self.programA, threads: [("A", "a")])
     #expect {
       _ = try InlineModel.explore(alone)
     } throws: { error in
@@ -48,6 +35,17 @@ import Testing
       return path == "programs.a[2]"
     }
   }
+
+  /// Program A: takes mmap_read_lock, then an `if` on a register that holds an integer,
+  /// which is a model error (coalesced after the lock by the partial-order reduction).
+  static let programA = """
+      "a": [
+        { "op": "mov", "value": 1, "into": "x" },
+        { "op": "mmap_read_lock" },
+        { "op": "if", "reg": "x", "goto": "out" },
+        { "label": "out", "op": "end" }
+      ]
+    """
 
   /// `truncate(to:)` removes the items, vectors, pending components and arena bytes
   /// appended since the mark, and clears the reached flags set since, keeping earlier ones.

@@ -84,14 +84,8 @@ import Testing
   /// split depends on which worker claims a chunk first.)
   @Test func jobsSplitTheExpansionBetweenWorkers() throws {
     let model = try InlineModel.load(Self.twoFaults)
-    func run(jobs: Int) throws -> ExploreResult {
-      var options = ExploreOptions()
-      options.jobs = jobs
-      options.batchSize = 128
-      return try Explorer(model: model, options: options).run()
-    }
-    let one = try run(jobs: 1)
-    let two = try run(jobs: 2)
+    let one = try Self.exploreInSmallBatches(model, jobs: 1)
+    let two = try Self.exploreInSmallBatches(model, jobs: 2)
     #expect(one.verdict == .violation)
     #expect(one.stats.states > 4 * 128)
     #expect(one.stats.expandedByWorker == [one.stats.states])
@@ -114,15 +108,8 @@ import Testing
   /// batch in flight is dropped, not merged).
   @Test func stateBoundCutsTheSameSearchForEveryJobCount() throws {
     let model = try InlineModel.load(Self.twoFaults)
-    func run(jobs: Int) throws -> ExploreResult {
-      var options = ExploreOptions()
-      options.jobs = jobs
-      options.batchSize = 128
-      options.maxStates = 1_000
-      return try Explorer(model: model, options: options).run()
-    }
-    let one = try run(jobs: 1)
-    let two = try run(jobs: 2)
+    let one = try Self.exploreInSmallBatches(model, jobs: 1, maxStates: 1_000)
+    let two = try Self.exploreInSmallBatches(model, jobs: 2, maxStates: 1_000)
     #expect(one.verdict == .incomplete("state bound 1000 reached"))
     #expect(two.verdict == one.verdict)
     #expect(two.stats.states == 1_000 && one.stats.states == 1_000)
@@ -140,6 +127,16 @@ import Testing
     let reduced = try Self.explore(model, Config(por: true, symmetry: false, jobs: 1))
     #expect(full.stats.states == 1393)
     #expect(reduced.stats.states * 2 < full.stats.states)
+  }
+
+  /// Explores `model` with `jobs` workers in batches of 128 states (two chunks each), so
+  /// that its levels are cut into several batches and every batch is shared.
+  static func exploreInSmallBatches(_ model: CompiledModel, jobs: Int, maxStates: Int? = nil) throws -> ExploreResult {
+    var options = ExploreOptions()
+    options.jobs = jobs
+    options.batchSize = 128
+    options.maxStates = maxStates
+    return try Explorer(model: model, options: options).run()
   }
 
   static let twoFaults = """
