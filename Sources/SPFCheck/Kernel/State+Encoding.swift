@@ -181,7 +181,7 @@ extension State {
   }
 
   private mutating func decodeVMAs(from r: inout ByteReader) {
-    vmas = (0..<r.count()).map { _ in
+    vmas.overwrite(count: r.count()) {
       let start: Int32 = r.signed()
       let end: Int32 = r.signed()
       let flags = r.byte()
@@ -230,11 +230,11 @@ extension State {
   }
 
   private mutating func decodeRest(from r: inout ByteReader) {
-    pages = (0..<r.count()).map { _ in
+    pages.overwrite(count: r.count()) {
       PageState(life: Life(rawValue: r.byte())!, mapcount: r.signed(), cachedAt: r.signed(), rcuReaders: r.unsigned())
     }
 
-    objs = (0..<r.count()).map { _ in
+    objs.overwrite(count: r.count()) {
       let kind: Int32 = r.signed()
       let flags = r.byte()
       return ObjState(
@@ -242,10 +242,10 @@ extension State {
         rcuReaders: r.unsigned())
     }
 
-    callbacks = (0..<r.count()).map { _ in Callback(ref: r.ref()!) }
-    globals = (0..<r.count()).map { _ in r.value() }
-    cells = (0..<r.count()).map { _ in r.value() }
-    tree = (0..<r.count()).map { _ in r.signed() }
+    callbacks.overwrite(count: r.count()) { Callback(ref: r.ref()!) }
+    globals.overwrite(count: r.count()) { r.value() }
+    cells.overwrite(count: r.count()) { r.value() }
+    tree.overwrite(count: r.count()) { r.signed() }
   }
 
   /// The encoding of `self` as a fresh array (tests and one-off uses; the explorer
@@ -341,6 +341,27 @@ extension ThreadState {
     ptl = InlineList()
     for _ in 0..<r.count() { ptl.append(PTLHold(addr: r.signed(), table: r.signed())) }
     retries = r.signed()
+  }
+}
+
+extension Array {
+  /// Replaces the elements with `n` made by `element`, in order: over the existing storage
+  /// when the array already holds `n` elements, else in a new array.
+  ///
+  /// A frontier state is decoded over its predecessor, whose arrays it owns and which mostly
+  /// have the same lengths, so this saves an allocation and a free per decoded array (or
+  /// copies, as any write would, when the storage is shared). Not `removeAll(keepingCapacity:)`
+  /// and `append`, which go through a slower generic path.
+  @inline(__always)
+  fileprivate mutating func overwrite(count n: Int, with element: () -> Element) {
+    guard count == n else {
+      self = (0..<n).map { _ in element() }
+      return
+    }
+    guard n > 0 else { return }
+    withUnsafeMutableBufferPointer { buffer in
+      for i in 0..<n { buffer[i] = element() }
+    }
   }
 }
 
