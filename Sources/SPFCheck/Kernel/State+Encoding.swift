@@ -273,36 +273,44 @@ extension State {
 }
 
 extension ThreadState {
-  /// Appends the encoding of one thread whose registers are `registers`.
+  /// The most bytes ``encode(into:registers:)`` writes besides the registers themselves: the
+  /// pc (5), flags (1), register count (10), wait (1 + 5), RCU depth (2), section (5), irq
+  /// depth (2), held spinlocks (5), each list's count (1) and at most 8 VMA read locks (5
+  /// each), 8 pins (5 each: a 31-bit index and a 3-bit kind) and 4 ptl holds (10 each), and the
+  /// retry count (2).
+  static let maxEncodedCountWithoutRegisters = 5 + 1 + 10 + 6 + 2 + 5 + 2 + 5 + (1 + 8 * 5) + (1 + 8 * 5) + (1 + 4 * 10) + 2
+
+  /// Appends the encoding of one thread whose registers are `registers`, through one
+  /// ``ByteCursor`` (one capacity check for the whole thread instead of one per field).
   func encode(into w: inout ByteWriter, registers: [Value]) {
-    w.signed(pc)
-    w.byte(outcome.rawValue | (mmap.rawValue << 4))
     registers.withUnsafeBufferPointer { values in
-      w.withCursor(reserving: 10 + values.count * Value.maxEncodedCount) { c in
+      w.withCursor(reserving: Self.maxEncodedCountWithoutRegisters + values.count * Value.maxEncodedCount) { c in
+        c.signed(pc)
+        c.byte(outcome.rawValue | (mmap.rawValue << 4))
         c.count(values.count)
         for v in values { c.value(v) }
+        switch wait {
+        case .none: c.byte(0)
+        case .rcu(let mask): c.byte(1); c.unsigned(mask)
+        case .mmapWrite: c.byte(2)
+        case .vmaDrain(let v): c.byte(3); c.signed(v)
+        }
+        c.signed(rcuDepth)
+        c.signed(section)
+        c.signed(irqOff)
+        c.unsigned(spinHeld)
+        c.count(vmaReadLocks.count)
+        for v in vmaReadLocks { c.signed(v) }
+        c.count(pins.count)
+        for p in pins { c.unsigned(p.encoded) }
+        c.count(ptl.count)
+        for h in ptl {
+          c.signed(h.addr)
+          c.signed(h.table)
+        }
+        c.signed(retries)
       }
     }
-    switch wait {
-    case .none: w.byte(0)
-    case .rcu(let mask): w.byte(1); w.unsigned(mask)
-    case .mmapWrite: w.byte(2)
-    case .vmaDrain(let v): w.byte(3); w.signed(v)
-    }
-    w.signed(rcuDepth)
-    w.signed(section)
-    w.signed(irqOff)
-    w.unsigned(spinHeld)
-    w.count(vmaReadLocks.count)
-    for i in vmaReadLocks.indices { w.signed(vmaReadLocks[i]) }
-    w.count(pins.count)
-    for i in pins.indices { w.ref(pins[i]) }
-    w.count(ptl.count)
-    for i in ptl.indices {
-      w.signed(ptl[i].addr)
-      w.signed(ptl[i].table)
-    }
-    w.signed(retries)
   }
 
   /// Decodes one thread and its registers: into `registers` when it is empty, else over the
@@ -365,11 +373,18 @@ extension Array {
   }
 }
 
+extension Ref {
+  /// The varint written for this reference: kind and index packed, plus one (0 is nil).
+  var encoded: UInt64 {
+    @inline(__always) get { ((UInt64(index) << 3) | UInt64(kind.rawValue)) + 1 }
+  }
+}
+
 extension ByteWriter {
-  /// An optional object reference: 0 for nil, else kind and index packed.
+  /// An optional object reference: 0 for nil, else ``Ref/encoded``.
   mutating func ref(_ r: Ref?) {
     guard let r else { return unsigned(UInt32(0)) }
-    unsigned(((UInt64(r.index) << 3) | UInt64(r.kind.rawValue)) + 1)
+    unsigned(r.encoded)
   }
 }
 
