@@ -314,7 +314,7 @@ extension ThreadState {
   }
 
   /// Decodes one thread and its registers: into `registers` when it is empty, else over the
-  /// registers it holds (the thread's previous ones, as many).
+  /// registers it holds (the thread's previous ones, as many), in place.
   init(decoding r: inout ByteReader, registers: inout [Value]) {
     pc = r.signed()
     let flags = r.byte()
@@ -325,11 +325,12 @@ extension ThreadState {
       for _ in 0..<n { registers.append(r.value()) }
     } else {
       precondition(registers.count == n, "a thread's register count is fixed")
-      // Writes only the registers that differ, so when none does the state keeps sharing
-      // its register array with the one it was decoded over (no copy, O(1) comparisons).
-      for i in 0..<n {
-        let v = r.value()
-        if registers[i] != v { registers[i] = v }
+      // Overwritten without comparing: the frontier state decoded into owns its register
+      // arrays once its previous successors are gone, so writing neither copies nor changes
+      // the storage its next successors will share (one uniqueness check for the thread,
+      // and a store instead of a comparison per register).
+      registers.withUnsafeMutableBufferPointer { values in
+        for i in 0..<n { values[i] = r.value() }
       }
     }
     switch r.byte() {
