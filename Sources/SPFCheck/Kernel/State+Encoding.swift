@@ -181,7 +181,7 @@ extension State {
   }
 
   private mutating func decodeVMAs(from r: inout ByteReader) {
-    vmas = (0..<r.count()).map { _ in
+    vmas.overwrite(count: r.count()) {
       let start: Int32 = r.signed()
       let end: Int32 = r.signed()
       let flags = r.byte()
@@ -230,11 +230,11 @@ extension State {
   }
 
   private mutating func decodeRest(from r: inout ByteReader) {
-    pages = (0..<r.count()).map { _ in
+    pages.overwrite(count: r.count()) {
       PageState(life: Life(rawValue: r.byte())!, mapcount: r.signed(), cachedAt: r.signed(), rcuReaders: r.unsigned())
     }
 
-    objs = (0..<r.count()).map { _ in
+    objs.overwrite(count: r.count()) {
       let kind: Int32 = r.signed()
       let flags = r.byte()
       return ObjState(
@@ -242,10 +242,10 @@ extension State {
         rcuReaders: r.unsigned())
     }
 
-    callbacks = (0..<r.count()).map { _ in Callback(ref: r.ref()!) }
-    globals = (0..<r.count()).map { _ in r.value() }
-    cells = (0..<r.count()).map { _ in r.value() }
-    tree = (0..<r.count()).map { _ in r.signed() }
+    callbacks.overwrite(count: r.count()) { Callback(ref: r.ref()!) }
+    globals.overwrite(count: r.count()) { r.value() }
+    cells.overwrite(count: r.count()) { r.value() }
+    tree.overwrite(count: r.count()) { r.signed() }
   }
 
   /// The encoding of `self` as a fresh array (tests and one-off uses; the explorer
@@ -273,40 +273,48 @@ extension State {
 }
 
 extension ThreadState {
-  /// Appends the encoding of one thread whose registers are `registers`.
+  /// The most bytes ``encode(into:registers:)`` writes besides the registers themselves: the
+  /// pc (5), flags (1), register count (10), wait (1 + 5), RCU depth (2), section (5), irq
+  /// depth (2), held spinlocks (5), each list's count (1) and at most 8 VMA read locks (5
+  /// each), 8 pins (5 each: a 31-bit index and a 3-bit kind) and 4 ptl holds (10 each), and the
+  /// retry count (2).
+  static let maxEncodedCountWithoutRegisters = 5 + 1 + 10 + 6 + 2 + 5 + 2 + 5 + (1 + 8 * 5) + (1 + 8 * 5) + (1 + 4 * 10) + 2
+
+  /// Appends the encoding of one thread whose registers are `registers`, through one
+  /// ``ByteCursor`` (one capacity check for the whole thread instead of one per field).
   func encode(into w: inout ByteWriter, registers: [Value]) {
-    w.signed(pc)
-    w.byte(outcome.rawValue | (mmap.rawValue << 4))
     registers.withUnsafeBufferPointer { values in
-      w.withCursor(reserving: 10 + values.count * Value.maxEncodedCount) { c in
+      w.withCursor(reserving: Self.maxEncodedCountWithoutRegisters + values.count * Value.maxEncodedCount) { c in
+        c.signed(pc)
+        c.byte(outcome.rawValue | (mmap.rawValue << 4))
         c.count(values.count)
         for v in values { c.value(v) }
+        switch wait {
+        case .none: c.byte(0)
+        case .rcu(let mask): c.byte(1); c.unsigned(mask)
+        case .mmapWrite: c.byte(2)
+        case .vmaDrain(let v): c.byte(3); c.signed(v)
+        }
+        c.signed(rcuDepth)
+        c.signed(section)
+        c.signed(irqOff)
+        c.unsigned(spinHeld)
+        c.count(vmaReadLocks.count)
+        for v in vmaReadLocks { c.signed(v) }
+        c.count(pins.count)
+        for p in pins { c.unsigned(p.encoded) }
+        c.count(ptl.count)
+        for h in ptl {
+          c.signed(h.addr)
+          c.signed(h.table)
+        }
+        c.signed(retries)
       }
     }
-    switch wait {
-    case .none: w.byte(0)
-    case .rcu(let mask): w.byte(1); w.unsigned(mask)
-    case .mmapWrite: w.byte(2)
-    case .vmaDrain(let v): w.byte(3); w.signed(v)
-    }
-    w.signed(rcuDepth)
-    w.signed(section)
-    w.signed(irqOff)
-    w.unsigned(spinHeld)
-    w.count(vmaReadLocks.count)
-    for i in vmaReadLocks.indices { w.signed(vmaReadLocks[i]) }
-    w.count(pins.count)
-    for i in pins.indices { w.ref(pins[i]) }
-    w.count(ptl.count)
-    for i in ptl.indices {
-      w.signed(ptl[i].addr)
-      w.signed(ptl[i].table)
-    }
-    w.signed(retries)
   }
 
   /// Decodes one thread and its registers: into `registers` when it is empty, else over the
-  /// registers it holds (the thread's previous ones, as many).
+  /// registers it holds (the thread's previous ones, as many), in place.
   init(decoding r: inout ByteReader, registers: inout [Value]) {
     pc = r.signed()
     let flags = r.byte()
@@ -317,11 +325,12 @@ extension ThreadState {
       for _ in 0..<n { registers.append(r.value()) }
     } else {
       precondition(registers.count == n, "a thread's register count is fixed")
-      // Writes only the registers that differ, so when none does the state keeps sharing
-      // its register array with the one it was decoded over (no copy, O(1) comparisons).
-      for i in 0..<n {
-        let v = r.value()
-        if registers[i] != v { registers[i] = v }
+      // Overwritten without comparing: the frontier state decoded into owns its register
+      // arrays once its previous successors are gone, so writing neither copies nor changes
+      // the storage its next successors will share (one uniqueness check for the thread,
+      // and a store instead of a comparison per register).
+      registers.withUnsafeMutableBufferPointer { values in
+        for i in 0..<n { values[i] = r.value() }
       }
     }
     switch r.byte() {
@@ -344,11 +353,39 @@ extension ThreadState {
   }
 }
 
+extension Array {
+  /// Replaces the elements with `n` made by `element`, in order: over the existing storage
+  /// when the array already holds `n` elements, else in a new array.
+  ///
+  /// A frontier state is decoded over its predecessor, whose arrays it owns and which mostly
+  /// have the same lengths, so this saves an allocation and a free per decoded array (or
+  /// copies, as any write would, when the storage is shared). Not `removeAll(keepingCapacity:)`
+  /// and `append`, which go through a slower generic path.
+  @inline(__always)
+  fileprivate mutating func overwrite(count n: Int, with element: () -> Element) {
+    guard count == n else {
+      self = (0..<n).map { _ in element() }
+      return
+    }
+    guard n > 0 else { return }
+    withUnsafeMutableBufferPointer { buffer in
+      for i in 0..<n { buffer[i] = element() }
+    }
+  }
+}
+
+extension Ref {
+  /// The varint written for this reference: kind and index packed, plus one (0 is nil).
+  var encoded: UInt64 {
+    @inline(__always) get { ((UInt64(index) << 3) | UInt64(kind.rawValue)) + 1 }
+  }
+}
+
 extension ByteWriter {
-  /// An optional object reference: 0 for nil, else kind and index packed.
+  /// An optional object reference: 0 for nil, else ``Ref/encoded``.
   mutating func ref(_ r: Ref?) {
     guard let r else { return unsigned(UInt32(0)) }
-    unsigned(((UInt64(r.index) << 3) | UInt64(r.kind.rawValue)) + 1)
+    unsigned(r.encoded)
   }
 }
 

@@ -332,6 +332,14 @@ struct Value: Hashable, Sendable {
   }
 
   var isNone: Bool { head & Tag.mask == Tag.none }
+
+  /// Equal when every stored field is (a value has one stored form), compared without a
+  /// branch per field as the derived `==` does.
+  static func == (a: Value, b: Value) -> Bool {
+    let small = UInt32(a.head ^ b.head) | UInt32(a.small ^ b.small) | UInt32(UInt16(bitPattern: a.narrowSection ^ b.narrowSection))
+    let words = (a.w0 ^ b.w0) | (a.w1 ^ b.w1) | (a.w2 ^ b.w2) | (a.w3 ^ b.w3) | (a.w4 ^ b.w4) | (a.w5 ^ b.w5) | (a.w6 ^ b.w6)
+    return small | words == 0
+  }
 }
 
 extension Value: CustomStringConvertible {
