@@ -250,13 +250,16 @@ struct Expander {
     var encodings = scratch.encodings
     scratch.encodings = []
     if encodings.count != n { encodings = Array(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: n) }
-    var start = 0
-    for t in 0..<n {
-      if threadEnds[t] < 0 {
-        encodings[t] = components.encoding(of: Int(parentVector[shared + t]))
-      } else {
-        encodings[t] = UnsafeRawBufferPointer(rebasing: writer.buffer[start..<threadEnds[t]])
-        start = threadEnds[t]
+    // Written through a buffer pointer: one uniqueness check, not one per element.
+    encodings.withUnsafeMutableBufferPointer { encodings in
+      var start = 0
+      for t in 0..<n {
+        if threadEnds[t] < 0 {
+          encodings[t] = components.encoding(of: Int(parentVector[shared + t]))
+        } else {
+          encodings[t] = UnsafeRawBufferPointer(rebasing: writer.buffer[start..<threadEnds[t]])
+          start = threadEnds[t]
+        }
       }
     }
     defer { scratch.encodings = encodings }

@@ -141,16 +141,28 @@ extension State {
     mm.writersWaiting = mask(mm.writersWaiting)
     mm.mmapWriter = id(mm.mmapWriter)
     for i in mm.spinOwner.indices { mm.spinOwner[i] = id(mm.spinOwner[i]) }
-    for i in vmas.indices {
-      vmas[i].bracketOwner = id(vmas[i].bracketOwner)
-      vmas[i].rcuReaders = mask(vmas[i].rcuReaders)
+    // Each array is written only when some name in it changes: most hold no thread id, and
+    // one left unwritten keeps sharing the parent's storage instead of being copied (the
+    // optimizer makes an array unique before a loop that may write it, so testing inside
+    // the loop would not do).
+    if vmas.contains(where: { id($0.bracketOwner) != $0.bracketOwner || mask($0.rcuReaders) != $0.rcuReaders }) {
+      for i in vmas.indices {
+        vmas[i].bracketOwner = id(vmas[i].bracketOwner)
+        vmas[i].rcuReaders = mask(vmas[i].rcuReaders)
+      }
     }
-    for i in tables.indices {
-      tables[i].ptlOwner = id(tables[i].ptlOwner)
-      tables[i].rcuReaders = mask(tables[i].rcuReaders)
+    if tables.contains(where: { id($0.ptlOwner) != $0.ptlOwner || mask($0.rcuReaders) != $0.rcuReaders }) {
+      for i in tables.indices {
+        tables[i].ptlOwner = id(tables[i].ptlOwner)
+        tables[i].rcuReaders = mask(tables[i].rcuReaders)
+      }
     }
     tables.renameCommitters { id($0) }
-    for i in pages.indices { pages[i].rcuReaders = mask(pages[i].rcuReaders) }
-    for i in objs.indices { objs[i].rcuReaders = mask(objs[i].rcuReaders) }
+    if pages.contains(where: { mask($0.rcuReaders) != $0.rcuReaders }) {
+      for i in pages.indices { pages[i].rcuReaders = mask(pages[i].rcuReaders) }
+    }
+    if objs.contains(where: { mask($0.rcuReaders) != $0.rcuReaders }) {
+      for i in objs.indices { objs[i].rcuReaders = mask(objs[i].rcuReaders) }
+    }
   }
 }

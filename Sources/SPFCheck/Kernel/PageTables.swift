@@ -98,6 +98,13 @@ struct PageTables: RandomAccessCollection, Hashable, Sendable {
 
   /// Replaces the committing thread of every PTE that has one (symmetry's renaming).
   mutating func renameCommitters(_ transform: (Int16) -> Int16) {
+    // Written only when some committer changes, so that the items otherwise keep sharing
+    // the parent's storage (see ``State/renameThreads(_:)``).
+    let renamed = items[count...].contains { item in
+      guard case .pte(let p) = item, p.committer >= 0 else { return false }
+      return transform(p.committer) != p.committer
+    }
+    guard renamed else { return }
     for i in count..<items.count {
       if case .pte(var p) = items[i], p.committer >= 0 {
         p.committer = transform(p.committer)

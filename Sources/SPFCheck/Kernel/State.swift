@@ -138,6 +138,16 @@ struct ThreadState: Hashable, Sendable {
   var retries: Int8 = 0
 
   var isAtomic: Bool { rcuDepth > 0 || spinHeld != 0 || irqOff > 0 || !ptl.isEmpty }
+
+  /// Memberwise, like the derived `==`, but inlinable: the derived one takes both threads
+  /// by address, so comparing two threads held in arrays first copied each out (about 170
+  /// bytes). `ThreadStateTests` fails when a stored property is added without a line here.
+  @inline(__always)
+  static func == (a: Self, b: Self) -> Bool {
+    a.pc == b.pc && a.outcome == b.outcome && a.wait == b.wait && a.rcuDepth == b.rcuDepth
+      && a.section == b.section && a.irqOff == b.irqOff && a.spinHeld == b.spinHeld && a.mmap == b.mmap
+      && a.vmaReadLocks == b.vmaReadLocks && a.pins == b.pins && a.ptl == b.ptl && a.retries == b.retries
+  }
 }
 
 /// A ptl held through `pte_lock` for one address.
