@@ -62,7 +62,8 @@ struct Batch: Sendable {
   var retryLimitHits = 0
   /// Per thread, per pc: attempted by some step of this batch (set through ``markReached(thread:pc:)``).
   var reached: [[Bool]]
-  /// The flags of `reached` in the order they were set, so that ``truncate(to:)`` can clear them.
+  /// The flags of `reached` in the order they were set, so that ``truncate(to:)`` can clear
+  /// them and the merge can copy them without scanning every pc.
   var reachedOrder: [(thread: Int, pc: Int)] = []
   /// A model error met while expanding (the slice stops at the state that raised it).
   var error: ModelError?
@@ -150,30 +151,26 @@ struct Expander {
     }
   }
 
-  /// Puts `s` in canonical form (symmetry) and appends its component vector to `out`:
-  /// the parent's id for every component `s` shares with `parent`, the stored id of every
-  /// other component already in `components` (looked up here, in parallel, so the merge
-  /// only interns components never seen before), and ``pending`` (with the encoding in the
-  /// arena) for the rest. `changed` says which threads the move may have changed; the others
-  /// keep the parent's ids without being compared.
-  mutating func store(
-    _ s: inout State, parent: State?, parentVector: UnsafeBufferPointer<UInt32>?, components: VisitedStore.Reader?,
-    changed: ChangedThreads = .unknown, into out: inout Batch
-  ) {
-    if let parent, let parentVector, let components {
-      storeSuccessor(&s, of: parent, parentVector: parentVector, components: components, changed: changed, into: &out)
-      return
-    }
+  /// Puts the initial state `s` in canonical form (symmetry) and appends its component vector
+  /// to `out`, every component ``pending`` with its encoding in the arena.
+  mutating func storeRoot(_ s: inout State, into out: inout Batch) {
     symmetry?.canonicalize(&s, scratch: &scratch)
     for k in 0..<State.componentCount(threads: s.threads.count) {
       writer.reset()
       s.encodeComponent(k, into: &writer)
-      append(writer.buffer, components: components, into: &out)
+      append(writer.buffer, components: nil, into: &out)
     }
   }
 
-  /// ``store(_:parent:parentVector:components:changed:into:)`` for a successor: the parent
-  /// taken as it is, not wrapped in an optional (wrapping copies it, retaining every array).
+  /// Puts `s`, a successor of `parent`, in canonical form (symmetry) and appends its
+  /// component vector to `out`: the parent's id for every component `s` shares with
+  /// `parent`, the stored id of every other component already in `components` (looked up
+  /// here, in parallel, so the merge only interns components never seen before), and
+  /// ``pending`` (with the encoding in the arena) for the rest. `changed` says which threads
+  /// the move may have changed; the others keep the parent's ids without being compared.
+  ///
+  /// The parent is borrowed, not passed as an optional (wrapping it copies it, retaining
+  /// every array, once per successor).
   private mutating func storeSuccessor(
     _ s: inout State, of parent: borrowing State, parentVector: UnsafeBufferPointer<UInt32>,
     components: VisitedStore.Reader, changed: ChangedThreads, into out: inout Batch

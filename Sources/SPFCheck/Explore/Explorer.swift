@@ -127,8 +127,8 @@ struct Explorer {
   /// States per batch: enough work to share, little memory per batch.
   static let batchSize = 4096
 
-  /// Batches smaller than this are expanded slice after slice on the calling thread (the
-  /// slices are the same, so are the results): waking the workers would cost more.
+  /// Batches smaller than this are expanded by the calling thread alone (the results are the
+  /// same): waking the workers would cost more.
   static let parallelThreshold = 64
 
   /// Runs the search to completion or to a bound.
@@ -151,7 +151,7 @@ struct Explorer {
 
     var initial = model.initial
     var root = Batch(reached: [])
-    expanders.base[0].store(&initial, parent: nil, parentVector: nil, components: nil, into: &root)
+    expanders.base[0].storeRoot(&initial, into: &root)
     var fresh = components.withReader { reader in
       var level = LevelComponents(stored: reader)
       search.admitRoot(root, &level, into: &frontier)
@@ -191,12 +191,9 @@ struct Explorer {
           }
           if let report = options.progress, now.timeIntervalSince(lastReport) >= 0.25 {
             lastReport = now
-            var snapshot = search.stats
-            snapshot.states = search.store.count
-            snapshot.seconds = now.timeIntervalSince(start)
-            snapshot.peakMemoryBytes = Self.peakMemoryBytes()
-            snapshot.storeBytes = search.store.bytes + components.bytes + level.fresh.bytes
-            report(snapshot, current.count - first - expansion.count + next.count)
+            report(
+              search.figures(seconds: now.timeIntervalSince(start), componentBytes: components.bytes + level.fresh.bytes),
+              current.count - first - expansion.count + next.count)
           }
         }
         return level.fresh
@@ -205,13 +202,7 @@ struct Explorer {
       frontier = next
       depth += 1
     }
-    var stats = search.stats
-    stats.states = search.store.count
-    stats.seconds = Date().timeIntervalSince(start)
-    stats.peakMemoryBytes = Self.peakMemoryBytes()
-    stats.storeBytes = search.store.bytes + components.bytes
-    stats.traceBytes = search.trace.bytes
-    stats.omissionProbability = search.store.omissionProbability
+    let stats = search.figures(seconds: Date().timeIntervalSince(start), componentBytes: components.bytes)
     let verdict: Verdict
     if !search.findings.isEmpty {
       verdict = .violation
@@ -378,9 +369,7 @@ private struct Search {
   ) throws {
     for batch in batches {
       stats.retryLimitHits += batch.retryLimitHits
-      for t in reached.indices {
-        for pc in reached[t].indices where batch.reached[t][pc] { reached[t][pc] = true }
-      }
+      for (t, pc) in batch.reachedOrder { reached[t][pc] = true }
       for item in batch.items {
         let sourceID = frontier.ids[first + Int(item.source)]
         switch item.kind {
@@ -407,6 +396,19 @@ private struct Search {
       }
       if let error = batch.error { throw error }
     }
+  }
+
+  /// The figures so far, `seconds` into the search, with `componentBytes` held by the
+  /// component store.
+  func figures(seconds: Double, componentBytes: Int) -> Statistics {
+    var figures = stats
+    figures.states = store.count
+    figures.seconds = seconds
+    figures.peakMemoryBytes = Explorer.peakMemoryBytes()
+    figures.storeBytes = store.bytes + componentBytes
+    figures.traceBytes = trace.bytes
+    figures.omissionProbability = store.omissionProbability
+    return figures
   }
 
   /// Stops the search because of a bound.
@@ -477,13 +479,13 @@ private final class Expansion: @unchecked Sendable {
     claims = Atomic(workers)
     guard parallel else { return }
     for w in 0..<(workers - 1) {
-      DispatchQueue.global().async(group: running) { self.work(as: w) }
+      DispatchQueue.global().async(group: running) { self.work(as: w, from: w) }
     }
   }
 
-  /// Expands worker `w`'s own chunk, then claims chunks until none is left.
-  private func work(as w: Int) {
-    var c = w
+  /// Expands chunk `c` as worker `w` (its own chunk), then claims chunks until none is left.
+  private func work(as w: Int, from c: Int) {
+    var c = c
     while c < chunks {
       let batch = expandChunk(c, w)
       expanded.base[w] += batch.expanded
@@ -492,19 +494,13 @@ private final class Expansion: @unchecked Sendable {
     }
   }
 
-  /// Expands the rest of the batch on the calling thread (worker N-1) and waits for the
-  /// background workers.
+  /// Expands the rest of the batch on the calling thread (worker N-1: its own chunk in
+  /// parallel, else the one chunk, the whole batch) and waits for the background workers.
   ///
   /// - Returns: the chunks' batches in chunk order, and the states each worker expanded.
   func wait() -> (batches: [Batch], expandedByWorker: [Int]) {
-    if parallel {
-      work(as: workers - 1)
-      running.wait()
-    } else {
-      let batch = expandChunk(0, workers - 1)
-      expanded.base[workers - 1] = batch.expanded
-      outputs.base[0] = batch
-    }
+    work(as: workers - 1, from: parallel ? workers - 1 : 0)
+    running.wait()
     return (outputs.take(), expanded.take())
   }
 
