@@ -120,6 +120,10 @@ struct Expander {
   /// when the step left it as in the parent.
   private var threadEnds: [Int] = []
   private var scratch = Symmetry.Scratch()
+  /// The successor every step of ``expand(_:vector:components:source:atDepthBound:into:)``
+  /// writes: loaded from the expanded state, restored after each step, and owning its arrays
+  /// so that steps write them in place (see ``State/load(_:)``).
+  private var successor = State()
 
   init(model: CompiledModel, por: Bool, privateObjects: Bool = true, symmetry: Bool) {
     executor = Executor(model: model)
@@ -200,7 +204,7 @@ struct Expander {
   /// for a thread component (checked against the comparison in debug builds).
   private static func same(_ k: Int, _ s: State, as parent: State, _ changed: ChangedThreads) -> Bool {
     let shared = State.sharedComponents
-    guard k >= shared, let same = changed.same(k - shared) else { return s.sameComponent(k, as: parent) }
+    guard k >= shared, let same = changed.same(k - shared) else { return s.sameBytes(k, as: parent) }
     assert(!same || s.sameComponent(k, as: parent), "a step changed thread \(k - shared) without reporting it")
     return same
   }
@@ -262,7 +266,7 @@ struct Expander {
     defer { scratch.encodings = encodings }
     if symmetry.canonicalize(&s, encodings: encodings, scratch: &scratch) { return false }
     for k in 0..<shared {
-      if s.sameComponent(k, as: parent) {
+      if s.sameBytes(k, as: parent) {
         out.vectors.append(parentVector[k])
         continue
       }
@@ -316,6 +320,11 @@ struct Expander {
       return
     }
     let start = out.mark
+    // Taken out of `self` (not copied) so that its arrays stay unshared while steps write them.
+    var next = State()
+    swap(&next, &successor)
+    defer { swap(&next, &successor) }
+    next.load(s)
     var successors = 0
     // A coalesced step's model error: thrown once every step has run, the successors after
     // it only stepped.
@@ -327,7 +336,7 @@ struct Expander {
         var branch = 0
         var branches = 1
         while branch < branches {
-          var next = s
+          defer { next.restore(s) }
           let result = try executor.step(&next, thread: t, branch: branch)
           branches = result.branches
           successors += 1
@@ -345,7 +354,7 @@ struct Expander {
         }
       }
       if ample == nil && executor.isGracePeriodEnabled(s) {
-        var next = s
+        defer { next.restore(s) }
         let result = executor.gracePeriod(&next)
         successors += 1
         if !atDepthBound && failure == nil {

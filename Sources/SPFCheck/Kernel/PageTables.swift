@@ -149,6 +149,17 @@ struct PageTables: RandomAccessCollection, Hashable, Sendable {
     for j in (i + 1)..<count { self[j].slotBase += shift }
   }
 
+  // MARK: Reuse
+
+  /// Makes `self` equal to `other` in `self`'s own storage (see ``State/load(_:)``).
+  mutating func overwrite(with other: PageTables) {
+    items.overwrite(with: other.items)
+    count = other.count
+  }
+
+  /// True when both hold the same bytes (see ``State/sameBytes(_:as:)``).
+  func sameBytes(as other: PageTables) -> Bool { count == other.count && items.sameBytes(as: other.items) }
+
   // MARK: Decoding
 
   /// Empties the tables and makes room for `count` headers, which the decoder then sets in

@@ -180,21 +180,28 @@ struct Callback: Hashable, Sendable {
 }
 
 /// A complete state of the modelled system.
+///
+/// Every array notes in ``written`` that it was written, so that a successor reused from
+/// step to step copies back only what a step changed (see ``load(_:)``). The observers do
+/// not read the old value, so a write still changes the array in place.
 struct State: Hashable, Sendable {
-  var mm = MMState()
-  var vmas: [VMAState] = []
-  var tables = PageTables()
-  var pages: [PageState] = []
-  var objs: [ObjState] = []
-  var threads: [ThreadState] = []
+  var mm = MMState() { didSet { written.insert(.mm) } }
+  var vmas: [VMAState] = [] { didSet { written.insert(.vmas) } }
+  var tables = PageTables() { didSet { written.insert(.tables) } }
+  var pages: [PageState] = [] { didSet { written.insert(.pages) } }
+  var objs: [ObjState] = [] { didSet { written.insert(.objs) } }
+  var threads: [ThreadState] = [] { didSet { written.insert(.threads) } }
   /// Each thread's registers, one array per thread (so a step that writes a register copies
   /// only its own thread's registers, not every thread's).
-  var regs: [[Value]] = []
-  var callbacks: [Callback] = []
-  var globals: [Value] = []
-  var cells: [Value] = []
+  var regs: [[Value]] = [] { didSet { written.insert(.regs) } }
+  var callbacks: [Callback] = [] { didSet { written.insert(.callbacks) } }
+  var globals: [Value] = [] { didSet { written.insert(.globals) } }
+  var cells: [Value] = [] { didSet { written.insert(.cells) } }
   /// VMAs in the VMA tree, in insertion order.
-  var tree: [Int32] = []
+  var tree: [Int32] = [] { didSet { written.insert(.tree) } }
+  /// The parts written since ``load(_:)`` or ``restore(_:)`` last cleared it. Not part of
+  /// the state's value: it compares equal and hashes to nothing.
+  var written = Written()
 
   /// Thread `t`'s registers.
   func registers(of t: Int) -> [Value] { regs[t] }

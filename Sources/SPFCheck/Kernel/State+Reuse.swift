@@ -1,0 +1,151 @@
+import Foundation
+
+/// A state's storage reused from successor to successor.
+///
+/// Copying a `State` shares its arrays, so the first write of a step to each array
+/// allocates a copy and the successor's destruction frees it: about a quarter of a
+/// successor's instructions went to that copy-on-write traffic (retain, release, malloc,
+/// free, memcpy). The expander instead keeps one successor whose arrays it owns outright,
+/// loads each frontier state into it (``load(_:)``), lets every step write it in place, and
+/// copies back only the parts the step wrote (``restore(_:)``, told by ``written``). Every
+/// element type is plain data (`BitwiseCopyable`), so these copies are `memcpy`.
+extension State {
+  /// A set of the parts of a state (its arrays and the mm-wide state), as bits.
+  ///
+  /// A record of writes, not a part of the state's value: every two compare equal and hash
+  /// alike. It is no `OptionSet`, whose `contains` and `isEmpty` are built on `==`.
+  struct Written: Hashable, Sendable {
+    var bits: UInt16 = 0
+
+    static let mm = Written(bits: 1 << 0)
+    static let vmas = Written(bits: 1 << 1)
+    static let tables = Written(bits: 1 << 2)
+    static let pages = Written(bits: 1 << 3)
+    static let objs = Written(bits: 1 << 4)
+    static let threads = Written(bits: 1 << 5)
+    static let regs = Written(bits: 1 << 6)
+    static let callbacks = Written(bits: 1 << 7)
+    static let globals = Written(bits: 1 << 8)
+    static let cells = Written(bits: 1 << 9)
+    static let tree = Written(bits: 1 << 10)
+    /// The parts of component 3 (see ``State/encodeComponent(_:into:)``).
+    static let rest = Written(bits: pages.bits | objs.bits | callbacks.bits | globals.bits | cells.bits | tree.bits)
+
+    var isEmpty: Bool { bits == 0 }
+    /// True when `self` holds any of the parts `part` holds.
+    func contains(_ part: Written) -> Bool { bits & part.bits != 0 }
+    mutating func insert(_ part: Written) { bits |= part.bits }
+
+    static func == (a: Self, b: Self) -> Bool { true }
+    func hash(into hasher: inout Hasher) {}
+  }
+
+  /// Makes `self` equal to `other`, writing into `self`'s own storage (it allocates only
+  /// while an array grows past every size it had), and clears ``written``.
+  mutating func load(_ other: State) {
+    mm = other.mm
+    vmas.overwrite(with: other.vmas)
+    tables.overwrite(with: other.tables)
+    pages.overwrite(with: other.pages)
+    objs.overwrite(with: other.objs)
+    threads.overwrite(with: other.threads)
+    if regs.count != other.regs.count { regs = Array(repeating: [], count: other.regs.count) }
+    for t in other.regs.indices { regs[t].overwrite(with: other.regs[t]) }
+    callbacks.overwrite(with: other.callbacks)
+    globals.overwrite(with: other.globals)
+    cells.overwrite(with: other.cells)
+    tree.overwrite(with: other.tree)
+    written = Written()
+  }
+
+  /// Makes `self`, loaded from `other` (``load(_:)``) and written since, equal to `other`
+  /// again, copying only the parts ``written`` names, and clears ``written``.
+  mutating func restore(_ other: State) {
+    let w = written
+    if w.isEmpty { return }
+    if w.contains(.mm) { mm = other.mm }
+    if w.contains(.vmas) { vmas.overwrite(with: other.vmas) }
+    if w.contains(.tables) { tables.overwrite(with: other.tables) }
+    if w.contains(.threads) { threads.overwrite(with: other.threads) }
+    if w.contains(.regs) {
+      for t in other.regs.indices { regs[t].overwrite(with: other.regs[t]) }
+    }
+    if w.contains(.rest) {
+      if w.contains(.pages) { pages.overwrite(with: other.pages) }
+      if w.contains(.objs) { objs.overwrite(with: other.objs) }
+      if w.contains(.callbacks) { callbacks.overwrite(with: other.callbacks) }
+      if w.contains(.globals) { globals.overwrite(with: other.globals) }
+      if w.contains(.cells) { cells.overwrite(with: other.cells) }
+      if w.contains(.tree) { tree.overwrite(with: other.tree) }
+    }
+    written = Written()
+  }
+
+  /// True when component `k` (see ``encodeComponent(_:into:)``) of `self`, loaded from
+  /// `other`, is unwritten since or holds the same bytes, either of which implies equal
+  /// values. False may still mean equal values (an enum case's unused payload bytes, say);
+  /// callers then encode the component and find it stored, so a false answer costs time,
+  /// never a state.
+  ///
+  /// The comparison ``sameComponent(_:as:)`` makes by value finds two arrays equal at once
+  /// when they share storage, which a reused successor never does.
+  func sameBytes(_ k: Int, as other: State) -> Bool {
+    switch k {
+    case 0: return !written.contains(.mm) || SPFCheck.sameBytes(mm, other.mm)
+    case 1: return !written.contains(.vmas) || vmas.sameBytes(as: other.vmas)
+    case 2: return !written.contains(.tables) || tables.sameBytes(as: other.tables)
+    case 3:
+      let w = written
+      if !w.contains(.rest) { return true }
+      return (!w.contains(.pages) || pages.sameBytes(as: other.pages))
+        && (!w.contains(.objs) || objs.sameBytes(as: other.objs))
+        && (!w.contains(.callbacks) || callbacks.sameBytes(as: other.callbacks))
+        && (!w.contains(.globals) || globals.sameBytes(as: other.globals))
+        && (!w.contains(.cells) || cells.sameBytes(as: other.cells))
+        && (!w.contains(.tree) || tree.sameBytes(as: other.tree))
+    default:
+      let t = k - Self.sharedComponents
+      return (!written.contains(.threads) || SPFCheck.sameBytes(threads[t], other.threads[t]))
+        && (!written.contains(.regs) || regs[t].sameBytes(as: other.regs[t]))
+    }
+  }
+}
+
+/// True when `a` and `b` hold the same bytes, padding included: equal values then, though
+/// equal values may differ in bytes they do not use.
+@inline(__always)
+func sameBytes<T: BitwiseCopyable>(_ a: T, _ b: T) -> Bool {
+  withUnsafeBytes(of: a) { a in
+    withUnsafeBytes(of: b) { b in memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
+  }
+}
+
+extension Array where Element: BitwiseCopyable {
+  /// Makes `self` equal to `other`, copying its elements into `self`'s storage (which
+  /// allocates only when `self` is shared or too small).
+  @inline(__always)
+  mutating func overwrite(with other: [Element]) {
+    if count == other.count {
+      guard count > 0 else { return }
+      withUnsafeMutableBufferPointer { dst in
+        other.withUnsafeBufferPointer { src in
+          UnsafeMutableRawPointer(dst.baseAddress!).copyMemory(
+            from: src.baseAddress!, byteCount: src.count * MemoryLayout<Element>.stride)
+        }
+      }
+    } else {
+      removeAll(keepingCapacity: true)
+      append(contentsOf: other)
+    }
+  }
+
+  /// True when both hold the same number of elements with the same bytes (see
+  /// ``sameBytes(_:_:)``).
+  @inline(__always)
+  func sameBytes(as other: [Element]) -> Bool {
+    guard count == other.count else { return false }
+    return withUnsafeBytes { a in
+      other.withUnsafeBytes { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
+    }
+  }
+}
