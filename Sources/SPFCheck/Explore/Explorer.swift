@@ -297,6 +297,12 @@ struct Frontier: Sendable {
     vectors.append(contentsOf: vector)
     ids.append(id)
   }
+
+  /// Appends a state from the merge's scratch vector, read in place.
+  mutating func append(id: Int32, _ vector: UnsafeBufferPointer<UInt32>) {
+    vectors.append(contentsOf: vector)
+    ids.append(id)
+  }
 }
 
 /// What the search has found so far: the visited store, the trace, the figures and the
@@ -318,8 +324,6 @@ private struct Search {
   private(set) var stopped = false
   /// Per thread, per pc: attempted by some explored step.
   var reached: [[Bool]]
-  /// The vector of the candidate admitted last.
-  private var vector: [UInt32]
 
   init(explorer: Explorer, jobs: Int) {
     let model = explorer.model
@@ -327,23 +331,35 @@ private struct Search {
     width = State.componentCount(threads: model.threads.count)
     store = VisitedStore(mode: explorer.options.fingerprint ? .fingerprint : .exact)
     reached = model.threads.map { [Bool](repeating: false, count: $0.code.count) }
-    vector = [UInt32](repeating: 0, count: width)
     stats.expandedByWorker = Array(repeating: 0, count: jobs)
   }
 
   /// Stores the initial state (a batch of one candidate with no parent) as state 0.
   mutating func admitRoot(_ root: Batch, _ level: inout LevelComponents, into frontier: inout Frontier) {
-    let hash = admit(root, BatchItem(kind: .candidate, source: 0), &level)!
+    var vector = [UInt32](repeating: 0, count: width)
+    let hash = vector.withUnsafeMutableBufferPointer { vector in
+      root.vectors.withUnsafeBufferPointer { ids in
+        admit(ids.baseAddress!, firstPending: 0, of: root, &level, into: vector)!
+      }
+    }
     trace.append(parent: -1, move: .root, hash: hash)
     frontier.append(id: 0, vector)
   }
 
-  /// Interns a candidate's new components and inserts its vector (left in `vector`); returns
-  /// its hash when new.
-  private mutating func admit(_ batch: Batch, _ item: BatchItem, _ level: inout LevelComponents) -> UInt64? {
-    var p = Int(item.firstPending)
+  /// Writes a candidate's vector to `vector` (its `width` ids at `ids`, with its pending
+  /// components, from the batch's `firstPending` on, interned), and inserts it; returns its
+  /// hash when new.
+  ///
+  /// Everything goes through pointers the merge takes once per batch: writing the ids into an
+  /// array element by element checked the array's uniqueness on every component.
+  @inline(__always)
+  private mutating func admit(
+    _ ids: UnsafePointer<UInt32>, firstPending: Int, of batch: Batch, _ level: inout LevelComponents,
+    into vector: UnsafeMutableBufferPointer<UInt32>
+  ) -> UInt64? {
+    var p = firstPending
     for k in 0..<width {
-      let id = batch.vectors[Int(item.vector) + k]
+      let id = ids[k]
       if id != Expander.pending {
         vector[k] = id
         continue
@@ -354,48 +370,77 @@ private struct Search {
         level.intern(fresh: UnsafeRawBufferPointer(rebasing: $0[Int(c.start)..<Int(c.end)]), hash: c.hash)
       })
     }
-    return vector.withUnsafeBytes { raw in
-      let hash = StateHash.hash(raw)
-      return store.insert(raw, hash: hash) ? hash : nil
-    }
+    let raw = UnsafeRawBufferPointer(vector)
+    let hash = StateHash.hash(raw)
+    return store.insert(raw, hash: hash) ? hash : nil
   }
 
   /// Merges one expansion of `frontier` from `first` (its chunks' batches, in frontier
   /// order): new states go to the store, the trace and `next`, violations to `findings`.
   /// Stops at the state bound.
+  ///
+  /// A batch's items and vectors are read through pointers, so an item is never copied (a
+  /// copy retains and releases its violation's strings) and no index is bounds-checked.
   mutating func merge(
     _ batches: [Batch], first: Int, of frontier: Frontier, depth: Int, level: inout LevelComponents,
     into next: inout Frontier
   ) throws {
-    for batch in batches {
-      stats.retryLimitHits += batch.retryLimitHits
-      for (t, pc) in batch.reachedOrder { reached[t][pc] = true }
-      for item in batch.items {
-        let sourceID = frontier.ids[first + Int(item.source)]
-        switch item.kind {
-        case .candidate:
-          // Counted per merged item (not per batch) so a run cut by --max-states reports the
-          // same transitions whatever --jobs is.
-          stats.transitions += 1 + Int(item.move.coalesced)
-          guard let hash = admit(batch, item, &level) else { continue }
-          trace.append(parent: sourceID, move: item.move, hash: hash)
-          next.append(id: Int32(store.count - 1), vector)
-          stats.maxDepth = depth + 1
-          if let limit = explorer.options.maxStates, store.count >= limit {
-            stop("state bound \(limit) reached")
-            return
+    var vector = [UInt32](repeating: 0, count: width)
+    try vector.withUnsafeMutableBufferPointer { vector in
+      for batch in batches {
+        stats.retryLimitHits += batch.retryLimitHits
+        for (t, pc) in batch.reachedOrder { reached[t][pc] = true }
+        let bounded = try batch.items.withUnsafeBufferPointer { items in
+          try batch.vectors.withUnsafeBufferPointer { ids in
+            try merge(items, ids: ids, of: batch, first: first, of: frontier, depth: depth, level: &level,
+              into: &next, scratch: vector)
           }
-        case .depthBound:
-          incomplete = "depth bound \(explorer.options.maxDepth!) reached"
-        case .stepViolation:
-          stats.transitions += 1 + Int(item.move.coalesced)
-          try record(item, at: sourceID, level)
-        case .quiescence, .deadlock:
-          try record(item, at: sourceID, level)
         }
+        if bounded { return }
+        if let error = batch.error { throw error }
       }
-      if let error = batch.error { throw error }
     }
+  }
+
+  /// Merges the items of `batch` (`items`, its vectors `ids`), with `vector` as scratch for
+  /// the candidate's vector; returns true when the state bound stopped the search.
+  @inline(__always)
+  private mutating func merge(
+    _ items: UnsafeBufferPointer<BatchItem>, ids: UnsafeBufferPointer<UInt32>, of batch: Batch, first: Int,
+    of frontier: Frontier, depth: Int, level: inout LevelComponents, into next: inout Frontier,
+    scratch vector: UnsafeMutableBufferPointer<UInt32>
+  ) throws -> Bool {
+    for i in items.indices {
+      let item = items.baseAddress! + i
+      let sourceID = frontier.ids[first + Int(item.pointee.source)]
+      switch item.pointee.kind {
+      case .candidate:
+        // Counted per merged item (not per batch) so a run cut by --max-states reports the
+        // same transitions whatever --jobs is.
+        let move = item.pointee.move
+        stats.transitions += 1 + Int(move.coalesced)
+        guard
+          let hash = admit(
+            ids.baseAddress! + Int(item.pointee.vector), firstPending: Int(item.pointee.firstPending), of: batch,
+            &level, into: vector)
+        else { continue }
+        trace.append(parent: sourceID, move: move, hash: hash)
+        next.append(id: Int32(store.count - 1), UnsafeBufferPointer(vector))
+        stats.maxDepth = depth + 1
+        if let limit = explorer.options.maxStates, store.count >= limit {
+          stop("state bound \(limit) reached")
+          return true
+        }
+      case .depthBound:
+        incomplete = "depth bound \(explorer.options.maxDepth!) reached"
+      case .stepViolation:
+        stats.transitions += 1 + Int(item.pointee.move.coalesced)
+        try record(item.pointee, at: sourceID, level)
+      case .quiescence, .deadlock:
+        try record(item.pointee, at: sourceID, level)
+      }
+    }
+    return false
   }
 
   /// The figures so far, `seconds` into the search, with `componentBytes` held by the
