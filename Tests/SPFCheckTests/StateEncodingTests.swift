@@ -81,6 +81,25 @@ import Testing
     }
   }
 
+  /// The table grows at 80% load exactly as before its bound became an integer: a table of
+  /// 1,024 slots takes 819 entries (0.8 × 1,024 = 819.2) and grows by half on the 820th; the
+  /// 1,536-slot table takes 1,228 (0.8 × 1,536 = 1,228.8), the 2,304-slot one 1,843
+  /// (1,843.2). (Fingerprint mode: the store's bytes are its slots.)
+  @Test func storeGrowsAtEightyPercentLoad() {
+    var store = VisitedStore(mode: .fingerprint, capacity: 16)
+    var growths: [Int] = []
+    var bytes = store.bytes
+    #expect(bytes == 1_024 * 8)
+    for i in 0..<2_000 {
+      let k = Array("state-\(i)".utf8)
+      _ = k.withUnsafeBytes { store.insert($0, hash: StateHash.hash($0)) }
+      if store.bytes != bytes { growths.append(store.count) }
+      bytes = store.bytes
+    }
+    #expect(growths == [820, 1_229, 1_844])
+    #expect(bytes == 3_456 * 8)
+  }
+
   /// Folding a level's fresh components into the store numbers them after the stored ones,
   /// in their order, across the growth the fold needs; a fresh component is found through
   /// ``LevelComponents`` before the fold and through the store after it, under one id.
