@@ -128,6 +128,21 @@ import Testing
     #expect(key(5_000).withUnsafeBytes { store.intern($0, hash: hash(5_000)) } == 5_000)
   }
 
+  /// The explorer's next frontier in exact mode is the store's last entries read back as
+  /// 32-bit words: their vectors in id order, duplicates not repeated, none at the end.
+  @Test func wordsFromAnIdAreTheVectorsStoredSinceIt() {
+    var store = VisitedStore(mode: .exact, capacity: 16)
+    func vector(_ i: Int) -> [UInt32] { [UInt32(i), UInt32(i) &* 7, 0xFFFF_FFFF] }
+    for i in 0..<3_000 {
+      _ = vector(i).withUnsafeBytes { store.insert($0, hash: StateHash.hash($0)) }
+      _ = vector(i / 2).withUnsafeBytes { store.insert($0, hash: StateHash.hash($0)) }  // already there
+    }
+    #expect(store.count == 3_000)
+    #expect(store.words(from: 2_990) == (2_990..<3_000).flatMap(vector))
+    #expect(store.words(from: 0) == (0..<3_000).flatMap(vector))
+    #expect(store.words(from: 3_000).isEmpty)
+  }
+
   /// Exact mode compares bytes: two keys forced onto one hash are still two states.
   @Test func exactStoreSeparatesHashCollisions() {
     var store = VisitedStore(mode: .exact)

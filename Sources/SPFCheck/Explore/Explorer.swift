@@ -147,7 +147,7 @@ struct Explorer {
     defer { _ = expanders.take() }
     var components = VisitedStore(mode: .exact)
     var search = Search(explorer: self, jobs: jobs)
-    var frontier = Frontier(width: search.width)
+    var frontier = Frontier(width: search.width, firstID: 0)
 
     var initial = model.initial
     var root = Batch(reached: [])
@@ -158,12 +158,13 @@ struct Explorer {
       return level.fresh
     }
     components.absorb(fresh)
+    search.close(&frontier)
 
     var depth = 0
     while !frontier.isEmpty && !search.stopped {
       let atBound = options.maxDepth.map { depth >= $0 } ?? false
       let current = frontier
-      var next = Frontier(width: search.width)
+      var next = Frontier(width: search.width, firstID: Int32(search.store.count))
       fresh = try components.withReader { reader in
         var level = LevelComponents(stored: reader)
         func launch(_ first: Int) -> Expansion {
@@ -199,6 +200,7 @@ struct Explorer {
         return level.fresh
       }
       components.absorb(fresh)
+      search.close(&next)
       frontier = next
       depth += 1
     }
@@ -282,26 +284,34 @@ struct Explorer {
 }
 
 /// The states of one breadth-first level still to expand, as component vectors.
+///
+/// Their ids are consecutive: the merge hands out ids in the order it adds states, and every
+/// new state of a level goes to the next frontier. So a frontier keeps its first id, not one
+/// per state; and in exact mode, where the store keeps every state's vector in id order, the
+/// vectors are copied from the store in one go when the level ends (``Search/close(_:)``)
+/// instead of appended state by state (`append(contentsOf:)` cost over a hundred instructions
+/// per state).
 struct Frontier: Sendable {
   /// Components per state.
   let width: Int
+  /// The id of the first state.
+  let firstID: Int32
+  /// The states' vectors, `width` ids each, in order (exact mode: once closed).
   var vectors: [UInt32] = []
-  var ids: [Int32] = []
+  private(set) var count = 0
 
-  init(width: Int) { self.width = width }
-
-  var count: Int { ids.count }
-  var isEmpty: Bool { ids.isEmpty }
-
-  mutating func append(id: Int32, _ vector: [UInt32]) {
-    vectors.append(contentsOf: vector)
-    ids.append(id)
+  init(width: Int, firstID: Int32) {
+    self.width = width
+    self.firstID = firstID
   }
 
-  /// Appends a state from the merge's scratch vector, read in place.
-  mutating func append(id: Int32, _ vector: UnsafeBufferPointer<UInt32>) {
-    vectors.append(contentsOf: vector)
-    ids.append(id)
+  var isEmpty: Bool { count == 0 }
+
+  /// Adds the next state. Its vector is copied now unless `stored` (exact mode: the store
+  /// keeps it, and ``Search/close(_:)`` copies it with the others).
+  mutating func append(_ vector: UnsafeBufferPointer<UInt32>, stored: Bool) {
+    if !stored { vectors.append(contentsOf: vector) }
+    count += 1
   }
 }
 
@@ -324,12 +334,15 @@ private struct Search {
   private(set) var stopped = false
   /// Per thread, per pc: attempted by some explored step.
   var reached: [[Bool]]
+  /// The store keeps the states' encodings (their vectors), so frontiers copy them from it.
+  private let exact: Bool
 
   init(explorer: Explorer, jobs: Int) {
     let model = explorer.model
     self.explorer = explorer
     width = State.componentCount(threads: model.threads.count)
     store = VisitedStore(mode: explorer.options.fingerprint ? .fingerprint : .exact)
+    exact = store.mode == .exact
     reached = model.threads.map { [Bool](repeating: false, count: $0.code.count) }
     stats.expandedByWorker = Array(repeating: 0, count: jobs)
   }
@@ -343,7 +356,7 @@ private struct Search {
       }
     }
     trace.append(parent: -1, move: .root, hash: hash)
-    frontier.append(id: 0, vector)
+    vector.withUnsafeBufferPointer { frontier.append($0, stored: exact) }
   }
 
   /// Writes a candidate's vector to `vector` (its `width` ids at `ids`, with its pending
@@ -412,7 +425,7 @@ private struct Search {
   ) throws -> Bool {
     for i in items.indices {
       let item = items.baseAddress! + i
-      let sourceID = frontier.ids[first + Int(item.pointee.source)]
+      let sourceID = frontier.firstID + Int32(first) + item.pointee.source
       switch item.pointee.kind {
       case .candidate:
         // Counted per merged item (not per batch) so a run cut by --max-states reports the
@@ -425,7 +438,7 @@ private struct Search {
             &level, into: vector)
         else { continue }
         trace.append(parent: sourceID, move: move, hash: hash)
-        next.append(id: Int32(store.count - 1), UnsafeBufferPointer(vector))
+        next.append(UnsafeBufferPointer(vector), stored: exact)
         stats.maxDepth = depth + 1
         if let limit = explorer.options.maxStates, store.count >= limit {
           stop("state bound \(limit) reached")
@@ -441,6 +454,15 @@ private struct Search {
       }
     }
     return false
+  }
+
+  /// Completes a frontier filled by the merge: in exact mode its vectors are the store's
+  /// entries from its first id on, copied now.
+  func close(_ frontier: inout Frontier) {
+    if exact { frontier.vectors = store.words(from: Int(frontier.firstID)) }
+    precondition(
+      frontier.vectors.count == frontier.count * width && Int(frontier.firstID) + frontier.count == store.count,
+      "a frontier is not the last states stored")
   }
 
   /// The figures so far, `seconds` into the search, with `componentBytes` held by the

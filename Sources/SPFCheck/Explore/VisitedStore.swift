@@ -112,6 +112,23 @@ struct VisitedStore {
     return (count - 1, true)
   }
 
+  /// Exact mode: the encodings of entries `id` to the last, back to back, as 32-bit words: the
+  /// explorer's states are vectors of 32-bit ids, so these are the vectors of the states stored
+  /// since `id`, in id order (the next frontier, copied in one go).
+  ///
+  /// - Complexity: O(bytes copied).
+  func words(from id: Int) -> [UInt32] {
+    precondition(mode == .exact, "only exact stores hold encodings")
+    return arena.withUnsafeBytes { arena in
+      let bytes = UnsafeRawBufferPointer(rebasing: arena[starts[id]..<starts[count]])
+      precondition(bytes.count % 4 == 0, "the entries are not 32-bit words")
+      return [UInt32](unsafeUninitializedCapacity: bytes.count / 4) { words, n in
+        if !bytes.isEmpty { UnsafeMutableRawBufferPointer(words).copyMemory(from: bytes) }
+        n = bytes.count / 4
+      }
+    }
+  }
+
   /// Exact mode: appends every entry of `other`, in order, so that entry `i` of `other`
   /// gets id `count + i`. None of them may be in this store already (the explorer's
   /// components first met in a level, folded in at the level's end).
