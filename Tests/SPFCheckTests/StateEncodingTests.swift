@@ -81,6 +81,25 @@ import Testing
     }
   }
 
+  /// The table grows at 80% load exactly as before its bound became an integer: a table of
+  /// 1,024 slots takes 819 entries (0.8 × 1,024 = 819.2) and grows by half on the 820th; the
+  /// 1,536-slot table takes 1,228 (0.8 × 1,536 = 1,228.8), the 2,304-slot one 1,843
+  /// (1,843.2). (Fingerprint mode: the store's bytes are its slots.)
+  @Test func storeGrowsAtEightyPercentLoad() {
+    var store = VisitedStore(mode: .fingerprint, capacity: 16)
+    var growths: [Int] = []
+    var bytes = store.bytes
+    #expect(bytes == 1_024 * 8)
+    for i in 0..<2_000 {
+      let k = Array("state-\(i)".utf8)
+      _ = k.withUnsafeBytes { store.insert($0, hash: StateHash.hash($0)) }
+      if store.bytes != bytes { growths.append(store.count) }
+      bytes = store.bytes
+    }
+    #expect(growths == [820, 1_229, 1_844])
+    #expect(bytes == 3_456 * 8)
+  }
+
   /// Folding a level's fresh components into the store numbers them after the stored ones,
   /// in their order, across the growth the fold needs; a fresh component is found through
   /// ``LevelComponents`` before the fold and through the store after it, under one id.
@@ -107,6 +126,21 @@ import Testing
     }
     store.withReader { #expect(Array($0.encoding(of: 4_999)) == key(4_999)) }
     #expect(key(5_000).withUnsafeBytes { store.intern($0, hash: hash(5_000)) } == 5_000)
+  }
+
+  /// The explorer's next frontier in exact mode is the store's last entries read back as
+  /// 32-bit words: their vectors in id order, duplicates not repeated, none at the end.
+  @Test func wordsFromAnIdAreTheVectorsStoredSinceIt() {
+    var store = VisitedStore(mode: .exact, capacity: 16)
+    func vector(_ i: Int) -> [UInt32] { [UInt32(i), UInt32(i) &* 7, 0xFFFF_FFFF] }
+    for i in 0..<3_000 {
+      _ = vector(i).withUnsafeBytes { store.insert($0, hash: StateHash.hash($0)) }
+      _ = vector(i / 2).withUnsafeBytes { store.insert($0, hash: StateHash.hash($0)) }  // already there
+    }
+    #expect(store.count == 3_000)
+    #expect(store.words(from: 2_990) == (2_990..<3_000).flatMap(vector))
+    #expect(store.words(from: 0) == (0..<3_000).flatMap(vector))
+    #expect(store.words(from: 3_000).isEmpty)
   }
 
   /// Exact mode compares bytes: two keys forced onto one hash are still two states.

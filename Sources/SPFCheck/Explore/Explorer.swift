@@ -147,7 +147,7 @@ struct Explorer {
     defer { _ = expanders.take() }
     var components = VisitedStore(mode: .exact)
     var search = Search(explorer: self, jobs: jobs)
-    var frontier = Frontier(width: search.width)
+    var frontier = Frontier(width: search.width, firstID: 0)
 
     var initial = model.initial
     var root = Batch(reached: [])
@@ -158,12 +158,13 @@ struct Explorer {
       return level.fresh
     }
     components.absorb(fresh)
+    search.close(&frontier)
 
     var depth = 0
     while !frontier.isEmpty && !search.stopped {
       let atBound = options.maxDepth.map { depth >= $0 } ?? false
       let current = frontier
-      var next = Frontier(width: search.width)
+      var next = Frontier(width: search.width, firstID: Int32(search.store.count))
       fresh = try components.withReader { reader in
         var level = LevelComponents(stored: reader)
         func launch(_ first: Int) -> Expansion {
@@ -199,6 +200,7 @@ struct Explorer {
         return level.fresh
       }
       components.absorb(fresh)
+      search.close(&next)
       frontier = next
       depth += 1
     }
@@ -282,20 +284,34 @@ struct Explorer {
 }
 
 /// The states of one breadth-first level still to expand, as component vectors.
+///
+/// Their ids are consecutive: the merge hands out ids in the order it adds states, and every
+/// new state of a level goes to the next frontier. So a frontier keeps its first id, not one
+/// per state; and in exact mode, where the store keeps every state's vector in id order, the
+/// vectors are copied from the store in one go when the level ends (``Search/close(_:)``)
+/// instead of appended state by state (`append(contentsOf:)` cost over a hundred instructions
+/// per state).
 struct Frontier: Sendable {
   /// Components per state.
   let width: Int
+  /// The id of the first state.
+  let firstID: Int32
+  /// The states' vectors, `width` ids each, in order (exact mode: once closed).
   var vectors: [UInt32] = []
-  var ids: [Int32] = []
+  private(set) var count = 0
 
-  init(width: Int) { self.width = width }
+  init(width: Int, firstID: Int32) {
+    self.width = width
+    self.firstID = firstID
+  }
 
-  var count: Int { ids.count }
-  var isEmpty: Bool { ids.isEmpty }
+  var isEmpty: Bool { count == 0 }
 
-  mutating func append(id: Int32, _ vector: [UInt32]) {
-    vectors.append(contentsOf: vector)
-    ids.append(id)
+  /// Adds the next state. Its vector is copied now unless `stored` (exact mode: the store
+  /// keeps it, and ``Search/close(_:)`` copies it with the others).
+  mutating func append(_ vector: UnsafeBufferPointer<UInt32>, stored: Bool) {
+    if !stored { vectors.append(contentsOf: vector) }
+    count += 1
   }
 }
 
@@ -318,32 +334,45 @@ private struct Search {
   private(set) var stopped = false
   /// Per thread, per pc: attempted by some explored step.
   var reached: [[Bool]]
-  /// The vector of the candidate admitted last.
-  private var vector: [UInt32]
+  /// The store keeps the states' encodings (their vectors), so frontiers copy them from it.
+  private let exact: Bool
 
   init(explorer: Explorer, jobs: Int) {
     let model = explorer.model
     self.explorer = explorer
     width = State.componentCount(threads: model.threads.count)
     store = VisitedStore(mode: explorer.options.fingerprint ? .fingerprint : .exact)
+    exact = store.mode == .exact
     reached = model.threads.map { [Bool](repeating: false, count: $0.code.count) }
-    vector = [UInt32](repeating: 0, count: width)
     stats.expandedByWorker = Array(repeating: 0, count: jobs)
   }
 
   /// Stores the initial state (a batch of one candidate with no parent) as state 0.
   mutating func admitRoot(_ root: Batch, _ level: inout LevelComponents, into frontier: inout Frontier) {
-    let hash = admit(root, BatchItem(kind: .candidate, source: 0), &level)!
+    var vector = [UInt32](repeating: 0, count: width)
+    let hash = vector.withUnsafeMutableBufferPointer { vector in
+      root.vectors.withUnsafeBufferPointer { ids in
+        admit(ids.baseAddress!, firstPending: 0, of: root, &level, into: vector)!
+      }
+    }
     trace.append(parent: -1, move: .root, hash: hash)
-    frontier.append(id: 0, vector)
+    vector.withUnsafeBufferPointer { frontier.append($0, stored: exact) }
   }
 
-  /// Interns a candidate's new components and inserts its vector (left in `vector`); returns
-  /// its hash when new.
-  private mutating func admit(_ batch: Batch, _ item: BatchItem, _ level: inout LevelComponents) -> UInt64? {
-    var p = Int(item.firstPending)
+  /// Writes a candidate's vector to `vector` (its `width` ids at `ids`, with its pending
+  /// components, from the batch's `firstPending` on, interned), and inserts it; returns its
+  /// hash when new.
+  ///
+  /// Everything goes through pointers the merge takes once per batch: writing the ids into an
+  /// array element by element checked the array's uniqueness on every component.
+  @inline(__always)
+  private mutating func admit(
+    _ ids: UnsafePointer<UInt32>, firstPending: Int, of batch: Batch, _ level: inout LevelComponents,
+    into vector: UnsafeMutableBufferPointer<UInt32>
+  ) -> UInt64? {
+    var p = firstPending
     for k in 0..<width {
-      let id = batch.vectors[Int(item.vector) + k]
+      let id = ids[k]
       if id != Expander.pending {
         vector[k] = id
         continue
@@ -354,48 +383,86 @@ private struct Search {
         level.intern(fresh: UnsafeRawBufferPointer(rebasing: $0[Int(c.start)..<Int(c.end)]), hash: c.hash)
       })
     }
-    return vector.withUnsafeBytes { raw in
-      let hash = StateHash.hash(raw)
-      return store.insert(raw, hash: hash) ? hash : nil
-    }
+    let raw = UnsafeRawBufferPointer(vector)
+    let hash = StateHash.hash(raw)
+    return store.insert(raw, hash: hash) ? hash : nil
   }
 
   /// Merges one expansion of `frontier` from `first` (its chunks' batches, in frontier
   /// order): new states go to the store, the trace and `next`, violations to `findings`.
   /// Stops at the state bound.
+  ///
+  /// A batch's items and vectors are read through pointers, so an item is never copied (a
+  /// copy retains and releases its violation's strings) and no index is bounds-checked.
   mutating func merge(
     _ batches: [Batch], first: Int, of frontier: Frontier, depth: Int, level: inout LevelComponents,
     into next: inout Frontier
   ) throws {
-    for batch in batches {
-      stats.retryLimitHits += batch.retryLimitHits
-      for (t, pc) in batch.reachedOrder { reached[t][pc] = true }
-      for item in batch.items {
-        let sourceID = frontier.ids[first + Int(item.source)]
-        switch item.kind {
-        case .candidate:
-          // Counted per merged item (not per batch) so a run cut by --max-states reports the
-          // same transitions whatever --jobs is.
-          stats.transitions += 1 + Int(item.move.coalesced)
-          guard let hash = admit(batch, item, &level) else { continue }
-          trace.append(parent: sourceID, move: item.move, hash: hash)
-          next.append(id: Int32(store.count - 1), vector)
-          stats.maxDepth = depth + 1
-          if let limit = explorer.options.maxStates, store.count >= limit {
-            stop("state bound \(limit) reached")
-            return
+    var vector = [UInt32](repeating: 0, count: width)
+    try vector.withUnsafeMutableBufferPointer { vector in
+      for batch in batches {
+        stats.retryLimitHits += batch.retryLimitHits
+        for (t, pc) in batch.reachedOrder { reached[t][pc] = true }
+        let bounded = try batch.items.withUnsafeBufferPointer { items in
+          try batch.vectors.withUnsafeBufferPointer { ids in
+            try merge(items, ids: ids, of: batch, first: first, of: frontier, depth: depth, level: &level,
+              into: &next, scratch: vector)
           }
-        case .depthBound:
-          incomplete = "depth bound \(explorer.options.maxDepth!) reached"
-        case .stepViolation:
-          stats.transitions += 1 + Int(item.move.coalesced)
-          try record(item, at: sourceID, level)
-        case .quiescence, .deadlock:
-          try record(item, at: sourceID, level)
         }
+        if bounded { return }
+        if let error = batch.error { throw error }
       }
-      if let error = batch.error { throw error }
     }
+  }
+
+  /// Merges the items of `batch` (`items`, its vectors `ids`), with `vector` as scratch for
+  /// the candidate's vector; returns true when the state bound stopped the search.
+  @inline(__always)
+  private mutating func merge(
+    _ items: UnsafeBufferPointer<BatchItem>, ids: UnsafeBufferPointer<UInt32>, of batch: Batch, first: Int,
+    of frontier: Frontier, depth: Int, level: inout LevelComponents, into next: inout Frontier,
+    scratch vector: UnsafeMutableBufferPointer<UInt32>
+  ) throws -> Bool {
+    for i in items.indices {
+      let item = items.baseAddress! + i
+      let sourceID = frontier.firstID + Int32(first) + item.pointee.source
+      switch item.pointee.kind {
+      case .candidate:
+        // Counted per merged item (not per batch) so a run cut by --max-states reports the
+        // same transitions whatever --jobs is.
+        let move = item.pointee.move
+        stats.transitions += 1 + Int(move.coalesced)
+        guard
+          let hash = admit(
+            ids.baseAddress! + Int(item.pointee.vector), firstPending: Int(item.pointee.firstPending), of: batch,
+            &level, into: vector)
+        else { continue }
+        trace.append(parent: sourceID, move: move, hash: hash)
+        next.append(UnsafeBufferPointer(vector), stored: exact)
+        stats.maxDepth = depth + 1
+        if let limit = explorer.options.maxStates, store.count >= limit {
+          stop("state bound \(limit) reached")
+          return true
+        }
+      case .depthBound:
+        incomplete = "depth bound \(explorer.options.maxDepth!) reached"
+      case .stepViolation:
+        stats.transitions += 1 + Int(item.pointee.move.coalesced)
+        try record(item.pointee, at: sourceID, level)
+      case .quiescence, .deadlock:
+        try record(item.pointee, at: sourceID, level)
+      }
+    }
+    return false
+  }
+
+  /// Completes a frontier filled by the merge: in exact mode its vectors are the store's
+  /// entries from its first id on, copied now.
+  func close(_ frontier: inout Frontier) {
+    if exact { frontier.vectors = store.words(from: Int(frontier.firstID)) }
+    precondition(
+      frontier.vectors.count == frontier.count * width && Int(frontier.firstID) + frontier.count == store.count,
+      "a frontier is not the last states stored")
   }
 
   /// The figures so far, `seconds` into the search, with `componentBytes` held by the

@@ -21,6 +21,11 @@ struct VisitedStore {
   /// Slot: exact mode `hash.high32 << 32 | id + 1`; fingerprint mode the fingerprint. 0 = empty.
   private var slots: [UInt64]
   private(set) var count = 0
+  /// The most entries the table takes before it grows: `slots.count × maxLoad`, rounded down,
+  /// kept so that every insertion compares integers instead of converting and multiplying
+  /// doubles (an integer exceeds x exactly when it exceeds x rounded down, so the table grows
+  /// at the same counts as before).
+  private var growthBound: Int
   /// Exact mode: the encodings, back to back, and where each state's begins.
   private var arena: [UInt8] = []
   private var starts: [Int] = [0]
@@ -28,12 +33,16 @@ struct VisitedStore {
   init(mode: Mode, capacity: Int = 1 << 16) {
     self.mode = mode
     slots = [UInt64](repeating: 0, count: max(1024, capacity * 3 / 2))
+    growthBound = Self.growthBound(slots: slots.count)
   }
 
   /// Grow at 80% full, by half again: the load stays between 53% and 80%, so a
   /// fingerprint costs 10–15 bytes of table. Linear probing stays short at that load
   /// for 8-byte slots that are compared without touching the arena.
   private static let maxLoad = 0.8
+
+  /// ``growthBound`` for a table of `n` slots.
+  private static func growthBound(slots n: Int) -> Int { Int((Double(n) * maxLoad).rounded(.down)) }
 
   /// The home slot of `hash`, from its high 32 bits (the bits an exact-mode slot keeps, so
   /// growing never rereads the arena): Lemire's multiply-shift range reduction.
@@ -71,7 +80,7 @@ struct VisitedStore {
     case .exact:
       return insertExact(bytes, hash: hash).inserted
     case .fingerprint:
-      if Double(count + 1) > Double(slots.count) * Self.maxLoad { grow() }
+      if count + 1 > growthBound { grow() }
       let n = slots.count
       var i = Self.home(hash, slots: n)
       while true {
@@ -88,8 +97,12 @@ struct VisitedStore {
   }
 
   /// Exact mode: one probe that finds `bytes` or claims the empty slot it ends on.
+  ///
+  /// Inlined into ``insert(_:hash:)``, which the merge calls for every candidate: one call
+  /// instead of two.
+  @inline(__always)
   private mutating func insertExact(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> (id: Int, inserted: Bool) {
-    if Double(count + 1) > Double(slots.count) * Self.maxLoad { grow() }
+    if count + 1 > growthBound { grow() }
     let (found, empty) = withReader { $0.probe(bytes, hash: hash) }
     if let found { return (found, false) }
     slots[empty] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(count + 1)
@@ -97,6 +110,23 @@ struct VisitedStore {
     starts.append(arena.count)
     count += 1
     return (count - 1, true)
+  }
+
+  /// Exact mode: the encodings of entries `id` to the last, back to back, as 32-bit words: the
+  /// explorer's states are vectors of 32-bit ids, so these are the vectors of the states stored
+  /// since `id`, in id order (the next frontier, copied in one go).
+  ///
+  /// - Complexity: O(bytes copied).
+  func words(from id: Int) -> [UInt32] {
+    precondition(mode == .exact, "only exact stores hold encodings")
+    return arena.withUnsafeBytes { arena in
+      let bytes = UnsafeRawBufferPointer(rebasing: arena[starts[id]..<starts[count]])
+      precondition(bytes.count % 4 == 0, "the entries are not 32-bit words")
+      return [UInt32](unsafeUninitializedCapacity: bytes.count / 4) { words, n in
+        if !bytes.isEmpty { UnsafeMutableRawBufferPointer(words).copyMemory(from: bytes) }
+        n = bytes.count / 4
+      }
+    }
   }
 
   /// Exact mode: appends every entry of `other`, in order, so that entry `i` of `other`
@@ -108,7 +138,7 @@ struct VisitedStore {
   mutating func absorb(_ other: VisitedStore) {
     precondition(mode == .exact && other.mode == .exact, "only exact stores hold encodings")
     guard other.count > 0 else { return }
-    while Double(count + other.count) > Double(slots.count) * Self.maxLoad { grow() }
+    while count + other.count > growthBound { grow() }
     let n = slots.count
     for slot in other.slots where slot != 0 {
       var i = Self.home(slot, slots: n)
@@ -128,6 +158,7 @@ struct VisitedStore {
   private mutating func grow() {
     let old = slots
     slots = [UInt64](repeating: 0, count: old.count + old.count / 2)
+    growthBound = Self.growthBound(slots: slots.count)
     let n = slots.count
     for slot in old where slot != 0 {
       var i = Self.home(slot, slots: n)
