@@ -180,3 +180,33 @@ extension StateEncodingTests {
     }
   }
 }
+
+extension StateEncodingTests {
+  /// A thread's registers go through ``ByteCursor/values(_:)``, whose two-byte fast path
+  /// (no payload, section in -64..<64) must write what ``ByteWriter/value(_:)`` writes, and
+  /// ``ByteReader/value()``'s matching fast path must read it back, on both sides of every
+  /// boundary of that path.
+  @Test func registerRunsEncodeAsSingleValues() {
+    var values: [Value] = []
+    for section: Int32 in [0, 1, -1, 63, -64, 64, -65, 8_191, -8_192, 32_767, -32_768] {
+      for torn in [false, true] {
+        for payload: Payload in [.none, .bool(false), .bool(true), .int(section == 0 ? 5 : -7), .sym(3), .prot(Prot(bits: 6))] {
+          values.append(Value(payload, torn: torn, section: section))
+        }
+      }
+    }
+    var one = ByteWriter(capacity: 4)
+    for v in values { one.value(v) }
+    var run = ByteWriter(capacity: 4)
+    values.withUnsafeBufferPointer { buffer in
+      run.withCursor(reserving: buffer.count * Value.maxEncodedCount) { $0.values(buffer) }
+    }
+    #expect(run.bytes == one.bytes)
+    let bytes = one.bytes
+    bytes.withUnsafeBytes { raw in
+      var r = ByteReader(raw)
+      for v in values { #expect(r.value() == v, "decoding of \(v)") }
+      #expect(r.offset == bytes.count)
+    }
+  }
+}

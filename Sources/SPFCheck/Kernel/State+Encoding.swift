@@ -288,7 +288,7 @@ extension ThreadState {
         c.signed(pc)
         c.byte(outcome.rawValue | (mmap.rawValue << 4))
         c.count(values.count)
-        for v in values { c.value(v) }
+        c.values(values)
         switch wait {
         case .none: c.byte(0)
         case .rcu(let mask): c.byte(1); c.unsigned(mask)

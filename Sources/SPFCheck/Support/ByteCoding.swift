@@ -107,6 +107,13 @@ struct ByteCursor {
 
   @inline(__always)
   mutating func count(_ n: Int) { unsigned(UInt64(n)) }
+
+  /// Appends two bytes, `bytes & 0xff` then `bytes >> 8`, with one store.
+  @inline(__always)
+  mutating func pair(_ bytes: UInt16) {
+    UnsafeMutableRawPointer(next).storeBytes(of: bytes.littleEndian, as: UInt16.self)
+    next += 2
+  }
 }
 
 /// The memory behind one ``ByteWriter``.
@@ -170,4 +177,16 @@ struct ByteReader {
   }
 
   mutating func count() -> Int { Int(unsigned() as UInt64) }
+
+  /// The next two bytes as `first | second << 8`, without moving past them.
+  ///
+  /// - Precondition: two bytes remain.
+  @inline(__always)
+  func pair() -> UInt16 {
+    UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+  }
+
+  /// Moves past `n` bytes.
+  @inline(__always)
+  mutating func skip(_ n: Int) { offset &+= n }
 }
