@@ -138,16 +138,19 @@ final class WriterStorage {
 }
 
 /// Reads what a ``ByteWriter`` wrote. The input is trusted (the explorer's own
-/// encodings), so reading past the end is a programming error.
+/// encodings), so reading past the end is a programming error. The offset moves by
+/// wrapping additions: it stays within the encoding, so it cannot overflow, and the
+/// overflow checks were a compare and branch on every field of the decoder's loops.
 struct ByteReader {
   let bytes: UnsafeRawBufferPointer
   var offset = 0
 
   init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
+  @inline(__always)
   mutating func byte() -> UInt8 {
     let b = bytes[offset]
-    offset += 1
+    offset &+= 1
     return b
   }
 
@@ -155,17 +158,17 @@ struct ByteReader {
   mutating func unsigned<T: UnsignedInteger & FixedWidthInteger>() -> T {
     let first = bytes[offset]
     if first < 0x80 {  // most fields are one byte
-      offset += 1
+      offset &+= 1
       return T(first)
     }
     var v: UInt64 = 0
     var shift: UInt64 = 0
     while true {
       let b = bytes[offset]
-      offset += 1
+      offset &+= 1
       v |= UInt64(b & 0x7f) << shift
       if b < 0x80 { break }
-      shift += 7
+      shift &+= 7
     }
     return T(truncatingIfNeeded: v)
   }
@@ -176,6 +179,7 @@ struct ByteReader {
     return T(truncatingIfNeeded: Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1))))
   }
 
+  @inline(__always)
   mutating func count() -> Int { Int(unsigned() as UInt64) }
 
   /// The next two bytes as `first | second << 8`, without moving past them.
