@@ -49,7 +49,7 @@ extension State {
       decodeComponent(k, from: &r)
     } else {
       let t = k - Self.sharedComponents
-      threads[t] = ThreadState(decoding: &r, registers: &regs[t])
+      threads[t].decode(from: &r, registers: &regs[t])
     }
   }
 
@@ -316,6 +316,14 @@ extension ThreadState {
   /// Decodes one thread and its registers: into `registers` when it is empty, else over the
   /// registers it holds (the thread's previous ones, as many), in place.
   init(decoding r: inout ByteReader, registers: inout [Value]) {
+    self.init()
+    decode(from: &r, registers: &registers)
+  }
+
+  /// Replaces `self` and `registers` with the thread `r` holds, in place: the frontier
+  /// state's thread is overwritten where it lies in its array (no 170-byte temporary copied
+  /// in), and a lock list that is empty and stays empty, as almost all are, is not touched.
+  mutating func decode(from r: inout ByteReader, registers: inout [Value]) {
     pc = r.signed()
     let flags = r.byte()
     outcome = Outcome(rawValue: flags & 0xf)!
@@ -343,13 +351,22 @@ extension ThreadState {
     section = r.signed()
     irqOff = r.signed()
     spinHeld = r.unsigned()
-    vmaReadLocks = InlineList()
-    for _ in 0..<r.count() { vmaReadLocks.append(r.signed()) }
-    pins = InlineList()
-    for _ in 0..<r.count() { pins.append(r.ref()!) }
-    ptl = InlineList()
-    for _ in 0..<r.count() { ptl.append(PTLHold(addr: r.signed(), table: r.signed())) }
+    vmaReadLocks.overwrite(count: r.count()) { r.signed() }
+    pins.overwrite(count: r.count()) { r.ref()! }
+    ptl.overwrite(count: r.count()) { PTLHold(addr: r.signed(), table: r.signed()) }
     retries = r.signed()
+  }
+}
+
+extension InlineList {
+  /// Replaces the elements with `n` made by `element`, in order; nothing to do for a list
+  /// that is empty and stays so. Removing restores the fillers of the freed slots, so the
+  /// result is the list decoded into a fresh one.
+  @inline(__always)
+  fileprivate mutating func overwrite(count n: Int, with element: () -> Element) {
+    guard n > 0 || !isEmpty else { return }
+    removeAll()
+    for _ in 0..<n { append(element()) }
   }
 }
 
