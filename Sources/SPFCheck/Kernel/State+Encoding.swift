@@ -299,14 +299,22 @@ extension ThreadState {
         c.signed(section)
         c.signed(irqOff)
         c.unsigned(spinHeld)
+        // Iterating a list copies it out first (up to 65 bytes); almost every thread holds
+        // none of these locks, and an empty list is just its zero count.
         c.count(vmaReadLocks.count)
-        for v in vmaReadLocks { c.signed(v) }
+        if !vmaReadLocks.isEmpty {
+          for v in vmaReadLocks { c.signed(v) }
+        }
         c.count(pins.count)
-        for p in pins { c.unsigned(p.encoded) }
+        if !pins.isEmpty {
+          for p in pins { c.unsigned(p.encoded) }
+        }
         c.count(ptl.count)
-        for h in ptl {
-          c.signed(h.addr)
-          c.signed(h.table)
+        if !ptl.isEmpty {
+          for h in ptl {
+            c.signed(h.addr)
+            c.signed(h.table)
+          }
         }
         c.signed(retries)
       }
