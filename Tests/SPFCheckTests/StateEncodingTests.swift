@@ -184,8 +184,8 @@ extension StateEncodingTests {
 extension StateEncodingTests {
   /// A thread's registers go through ``ByteCursor/values(_:)``, whose two-byte fast path
   /// (no payload, section in -64..<64) must write what ``ByteWriter/value(_:)`` writes, and
-  /// ``ByteReader/value()``'s matching fast path must read it back, on both sides of every
-  /// boundary of that path.
+  /// the matching fast paths of ``ByteReader/value()`` and ``ByteReader/values(into:)``
+  /// must read it back, on both sides of every boundary of that path.
   @Test func registerRunsEncodeAsSingleValues() {
     var values: [Value] = []
     for section: Int32 in [0, 1, -1, 63, -64, 64, -65, 8_191, -8_192, 32_767, -32_768] {
@@ -207,6 +207,11 @@ extension StateEncodingTests {
       var r = ByteReader(raw)
       for v in values { #expect(r.value() == v, "decoding of \(v)") }
       #expect(r.offset == bytes.count)
+      var run = ByteReader(raw)
+      var decoded = [Value](repeating: Value(.int(1)), count: values.count)
+      decoded.withUnsafeMutableBufferPointer { run.values(into: $0) }
+      #expect(decoded == values)
+      #expect(run.offset == bytes.count)
     }
   }
 }

@@ -345,9 +345,7 @@ extension ThreadState {
       // arrays once its previous successors are gone, so writing neither copies nor changes
       // the storage its next successors will share (one uniqueness check for the thread,
       // and a store instead of a comparison per register).
-      registers.withUnsafeMutableBufferPointer { values in
-        for i in 0..<n { values[i] = r.value() }
-      }
+      registers.withUnsafeMutableBufferPointer { r.values(into: $0) }
     }
     switch r.byte() {
     case 0: wait = .none

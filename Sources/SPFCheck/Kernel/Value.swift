@@ -427,6 +427,29 @@ extension ByteReader {
     return valueWithPayload()
   }
 
+  /// Reads `buffer.count` values written by ``ByteWriter/value(_:)`` (or
+  /// ``ByteCursor/values(_:)``) over the values `buffer` holds.
+  ///
+  /// ``value()`` in a loop, but with the offset in a local (the reader is `inout`, so each
+  /// value would load and store it) and each path storing its own value, where one returned
+  /// value had to be assembled from either path's registers first.
+  @inline(__always)
+  mutating func values(into buffer: UnsafeMutableBufferPointer<Value>) {
+    var local = self
+    for i in buffer.indices {
+      let first = local.pair()
+      let head = UInt8(truncatingIfNeeded: first) & (Value.Tag.mask | Value.Tag.torn)
+      if Value.Tag.payloadless & (1 << (head & Value.Tag.mask)) != 0 && first < 0x8000 {
+        local.skip(2)
+        let zigzag = Int16(first >> 8)
+        buffer[i] = Value(head: head, section: (zigzag >> 1) ^ (0 &- (zigzag & 1)))
+      } else {
+        buffer[i] = local.valueWithPayload()
+      }
+    }
+    self = local
+  }
+
   /// ``value()`` for the values that carry a payload or a section of two bytes or more.
   private mutating func valueWithPayload() -> Value {
     let head = byte() & (Value.Tag.mask | Value.Tag.torn)
