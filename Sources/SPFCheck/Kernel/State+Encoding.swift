@@ -328,10 +328,13 @@ extension ThreadState {
     decode(from: &r, registers: &registers)
   }
 
-  /// Replaces `self` and `registers` with the thread `r` holds, in place: the frontier
+  /// Replaces `self` and `registers` with the thread `reader` holds, in place: the frontier
   /// state's thread is overwritten where it lies in its array (no 170-byte temporary copied
   /// in), and a lock list that is empty and stays empty, as almost all are, is not touched.
-  mutating func decode(from r: inout ByteReader, registers: inout [Value]) {
+  mutating func decode(from reader: inout ByteReader, registers: inout [Value]) {
+    // A local reader keeps the offset in a register instead of storing it after every field.
+    var r = reader
+    defer { reader = r }
     pc = r.signed()
     let flags = r.byte()
     outcome = Outcome(rawValue: flags & 0xf)!
