@@ -108,6 +108,13 @@ struct ByteCursor {
   @inline(__always)
   mutating func count(_ n: Int) { unsigned(UInt64(n)) }
 
+  /// Appends eight bytes, low byte first, with one store.
+  @inline(__always)
+  mutating func word(_ bytes: UInt64) {
+    UnsafeMutableRawPointer(next).storeBytes(of: bytes.littleEndian, as: UInt64.self)
+    next += 8
+  }
+
   /// Appends two bytes, `bytes & 0xff` then `bytes >> 8`, with one store.
   @inline(__always)
   mutating func pair(_ bytes: UInt16) {
@@ -188,6 +195,14 @@ struct ByteReader {
   @inline(__always)
   func pair() -> UInt16 {
     UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+  }
+
+  /// The next eight bytes, the first in the low byte, without moving past them.
+  ///
+  /// - Precondition: eight bytes remain.
+  @inline(__always)
+  func word() -> UInt64 {
+    UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
   }
 
   /// Moves past `n` bytes.
