@@ -92,20 +92,25 @@ struct Symmetry {
       // Most successors are already in order (one thread moved): check that first.
       guard group.indices.dropFirst().contains(where: { less($0, $0 - 1) }) else { continue }
       // `less` is a total order, so the sorted order is unique; groups are small, so an
-      // insertion sort does it without the closure overhead of `sort(by:)`.
-      scratch.order.removeAll(keepingCapacity: true)
-      for position in group.indices {
-        var slot = scratch.order.count
-        scratch.order.append(position)
-        while slot > 0 && less(position, scratch.order[slot - 1]) {
-          scratch.order[slot] = scratch.order[slot - 1]
-          slot -= 1
+      // insertion sort does it without the closure overhead of `sort(by:)`. The scratch
+      // arrays are sized once and overwritten through buffer pointers: emptying an array and
+      // appending to it cost more than the sort.
+      if scratch.order.count != group.count { scratch.order = Array(repeating: 0, count: group.count) }
+      scratch.order.withUnsafeMutableBufferPointer { order in
+        for position in group.indices {
+          var slot = position
+          while slot > 0 && less(position, order[slot - 1]) {
+            order[slot] = order[slot - 1]
+            slot -= 1
+          }
+          order[slot] = position
         }
-        scratch.order[slot] = position
       }
       if !moved {
-        scratch.perm.removeAll(keepingCapacity: true)
-        scratch.perm.append(contentsOf: s.threads.indices)
+        if scratch.perm.count != s.threads.count { scratch.perm = Array(repeating: 0, count: s.threads.count) }
+        scratch.perm.withUnsafeMutableBufferPointer { perm in
+          for t in perm.indices { perm[t] = t }
+        }
         moved = true
       }
       for (slot, position) in scratch.order.enumerated() { scratch.perm[group[position]] = group[slot] }
