@@ -183,6 +183,43 @@ import Testing
     }
   }
 
+  /// The canonical order is the bytewise (memcmp) order of the thread encodings, shorter
+  /// first on a common prefix, whatever path the comparison takes: a difference in the first
+  /// eight bytes (compared as one word), after them, in a byte with the high bit set, or in
+  /// encodings too short for the word.
+  @Test func canonicalOrderIsTheBytewiseOrderOfEncodings() throws {
+    let model = try InlineModel.load(Self.twoFaults)
+    let symmetry = Symmetry(model: model)
+    try #require(symmetry.groups == [[0, 1]])
+    let other: [UInt8] = [9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9]
+    let cases: [([UInt8], [UInt8])] = [
+      ([2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+      ([0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0x7f, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+      ([1, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0x81, 0, 0, 0, 0]),
+      ([5, 5, 5, 5, 5, 5, 5, 5, 5, 7, 0, 0], [5, 5, 5, 5, 5, 5, 5, 5, 5, 6, 0, 0]),
+      ([5, 5, 5, 5, 5, 5, 5, 5, 5, 6, 0], [5, 5, 5, 5, 5, 5, 5, 5, 5, 6, 0, 0]),
+      ([5, 5, 5, 5, 5, 5, 5, 5, 5, 6, 0, 0], [5, 5, 5, 5, 5, 5, 5, 5, 5, 6, 0]),
+      ([3, 2], [3, 1]),
+      ([3], [3, 1]),
+      ([4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4], [4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4]),
+    ]
+    var scratch = Symmetry.Scratch()
+    for (first, second) in cases {
+      for (x, y) in [(first, second), (second, first)] {
+        let expected = y.lexicographicallyPrecedes(x)
+        var s = model.initial
+        s.threads[0].pc = 1
+        let moved = x.withUnsafeBytes { a in
+          y.withUnsafeBytes { b in
+            other.withUnsafeBytes { c in symmetry.canonicalize(&s, encodings: [a, b, c], scratch: &scratch) }
+          }
+        }
+        #expect(moved == expected, "\(x) against \(y)")
+        #expect(s.threads[moved ? 1 : 0].pc == 1, "\(x) against \(y)")
+      }
+    }
+  }
+
   /// A three-cycle over a group of three identical faults moves each thread, with its
   /// registers, to its target slot (the in-place, cycle-by-cycle application), renames the
   /// thread ids the shared state holds, and three applications give the state back.

@@ -214,3 +214,121 @@ extension StateEncodingTests {
     }
   }
 }
+
+extension StateEncodingTests {
+  /// A thread's registers go through ``ByteCursor/values(_:)``, whose two-byte fast path
+  /// (no payload, section in -64..<64) must write what ``ByteWriter/value(_:)`` writes, and
+  /// the matching fast paths of ``ByteReader/value()`` and ``ByteReader/values(into:)``
+  /// must read it back, on both sides of every boundary of that path.
+  @Test func registerRunsEncodeAsSingleValues() {
+    var values: [Value] = []
+    for section: Int32 in [0, 1, -1, 63, -64, 64, -65, 8_191, -8_192, 32_767, -32_768] {
+      for torn in [false, true] {
+        for payload: Payload in [.none, .bool(false), .bool(true), .int(section == 0 ? 5 : -7), .sym(3), .prot(Prot(bits: 6))] {
+          values.append(Value(payload, torn: torn, section: section))
+        }
+      }
+    }
+    var one = ByteWriter(capacity: 4)
+    for v in values { one.value(v) }
+    var run = ByteWriter(capacity: 4)
+    values.withUnsafeBufferPointer { buffer in
+      run.withCursor(reserving: buffer.count * Value.maxEncodedCount) { $0.values(buffer) }
+    }
+    #expect(run.bytes == one.bytes)
+    let bytes = one.bytes
+    bytes.withUnsafeBytes { raw in
+      var r = ByteReader(raw)
+      for v in values { #expect(r.value() == v, "decoding of \(v)") }
+      #expect(r.offset == bytes.count)
+      var run = ByteReader(raw)
+      var decoded = [Value](repeating: Value(.int(1)), count: values.count)
+      decoded.withUnsafeMutableBufferPointer { run.values(into: $0) }
+      #expect(decoded == values)
+      #expect(run.offset == bytes.count)
+    }
+  }
+}
+
+extension StateEncodingTests {
+  /// A thread's encoding field by field, as it has always been written, through the writer's
+  /// one-field methods: the reference for ``ThreadState/encode(into:registers:)``'s fast paths.
+  static func referenceEncoding(of t: ThreadState, registers: [Value]) -> [UInt8] {
+    var w = ByteWriter(capacity: 4)
+    w.signed(t.pc)
+    w.byte(t.outcome.rawValue | (t.mmap.rawValue << 4))
+    w.count(registers.count)
+    for v in registers { w.value(v) }
+    switch t.wait {
+    case .none: w.byte(0)
+    case .rcu(let mask): w.byte(1); w.unsigned(mask)
+    case .mmapWrite: w.byte(2)
+    case .vmaDrain(let v): w.byte(3); w.signed(v)
+    }
+    w.signed(t.rcuDepth)
+    w.signed(t.section)
+    w.signed(t.irqOff)
+    w.unsigned(t.spinHeld)
+    w.count(t.vmaReadLocks.count)
+    for v in t.vmaReadLocks { w.signed(v) }
+    w.count(t.pins.count)
+    for p in t.pins { w.unsigned(p.encoded) }
+    w.count(t.ptl.count)
+    for h in t.ptl {
+      w.signed(h.addr)
+      w.signed(h.table)
+    }
+    w.signed(t.retries)
+    return w.bytes
+  }
+
+  /// The eight-byte tail written and read in one go for a thread outside any lock (section
+  /// in 0..<64 when written, any one-byte section when read) gives the bytes of the
+  /// field-by-field encoding and decodes back, on both sides of each condition of that path.
+  @Test func threadTailFastPathKeepsTheBytes() {
+    var threads: [ThreadState] = []
+    for section: Int32 in [0, 1, 63, 64, -1, -64, 300] {
+      var t = ThreadState()
+      t.pc = 7
+      t.section = section
+      threads.append(t)
+    }
+    let idle = threads[1]
+    threads.append({ var t = idle; t.rcuDepth = 1; return t }())
+    threads.append({ var t = idle; t.irqOff = 1; return t }())
+    threads.append({ var t = idle; t.spinHeld = 4; return t }())
+    threads.append({ var t = idle; t.retries = 2; return t }())
+    threads.append({ var t = idle; t.vmaReadLocks.append(3); return t }())
+    threads.append({ var t = idle; t.pins.append(Ref(kind: .obj, index: 2)); return t }())
+    threads.append({ var t = idle; t.ptl.append(PTLHold(addr: 5, table: 1)); return t }())
+    threads.append({ var t = idle; t.wait = .vmaDrain(2); t.mmap = .read; return t }())
+    let registers = [Value.none, Value(.int(70)), Value(.bool(true), section: 2)]
+    for t in threads {
+      for regs in [[], registers] {
+        var w = ByteWriter(capacity: 4)
+        t.encode(into: &w, registers: regs)
+        let bytes = w.bytes
+        #expect(bytes == Self.referenceEncoding(of: t, registers: regs), "\(t)")
+        bytes.withUnsafeBytes { raw in
+          var r = ByteReader(raw)
+          var decodedRegisters: [Value] = []
+          let fresh = ThreadState(decoding: &r, registers: &decodedRegisters)
+          #expect(fresh == t && decodedRegisters == regs, "\(t)")
+          #expect(r.offset == bytes.count)
+          // Over a thread holding locks, as a frontier state's thread is overwritten.
+          var busy = ThreadState()
+          busy.vmaReadLocks.append(9)
+          busy.pins.append(Ref(kind: .vma, index: 1))
+          busy.ptl.append(PTLHold(addr: 1, table: 1))
+          busy.rcuDepth = 2
+          busy.retries = 1
+          var oldRegisters = regs.map { _ in Value(.int(-5)) }
+          var again = ByteReader(raw)
+          busy.decode(from: &again, registers: &oldRegisters)
+          #expect(busy == t && oldRegisters == regs, "\(t) over a busy thread")
+          #expect(again.offset == bytes.count)
+        }
+      }
+    }
+  }
+}

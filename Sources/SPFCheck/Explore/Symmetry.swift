@@ -76,6 +76,14 @@ struct Symmetry {
       func less(_ a: Int, _ b: Int) -> Bool {
         let x = encodings[group[a]]
         let y = encodings[group[b]]
+        // Two threads' encodings mostly differ in their first bytes (the pc comes first):
+        // comparing the first eight as big-endian words orders them as memcmp would, without
+        // the call. A thread encoding takes at least 12 bytes; the guard only keeps this safe.
+        if x.count >= 8 && y.count >= 8 {
+          let u = UInt64(bigEndian: x.loadUnaligned(as: UInt64.self))
+          let v = UInt64(bigEndian: y.loadUnaligned(as: UInt64.self))
+          if u != v { return u < v }
+        }
         let c = memcmp(x.baseAddress!, y.baseAddress!, min(x.count, y.count))
         if c != 0 { return c < 0 }
         if x.count != y.count { return x.count < y.count }
@@ -84,20 +92,25 @@ struct Symmetry {
       // Most successors are already in order (one thread moved): check that first.
       guard group.indices.dropFirst().contains(where: { less($0, $0 - 1) }) else { continue }
       // `less` is a total order, so the sorted order is unique; groups are small, so an
-      // insertion sort does it without the closure overhead of `sort(by:)`.
-      scratch.order.removeAll(keepingCapacity: true)
-      for position in group.indices {
-        var slot = scratch.order.count
-        scratch.order.append(position)
-        while slot > 0 && less(position, scratch.order[slot - 1]) {
-          scratch.order[slot] = scratch.order[slot - 1]
-          slot -= 1
+      // insertion sort does it without the closure overhead of `sort(by:)`. The scratch
+      // arrays are sized once and overwritten through buffer pointers: emptying an array and
+      // appending to it cost more than the sort.
+      if scratch.order.count != group.count { scratch.order = Array(repeating: 0, count: group.count) }
+      scratch.order.withUnsafeMutableBufferPointer { order in
+        for position in group.indices {
+          var slot = position
+          while slot > 0 && less(position, order[slot - 1]) {
+            order[slot] = order[slot - 1]
+            slot -= 1
+          }
+          order[slot] = position
         }
-        scratch.order[slot] = position
       }
       if !moved {
-        scratch.perm.removeAll(keepingCapacity: true)
-        scratch.perm.append(contentsOf: s.threads.indices)
+        if scratch.perm.count != s.threads.count { scratch.perm = Array(repeating: 0, count: s.threads.count) }
+        scratch.perm.withUnsafeMutableBufferPointer { perm in
+          for t in perm.indices { perm[t] = t }
+        }
         moved = true
       }
       for (slot, position) in scratch.order.enumerated() { scratch.perm[group[position]] = group[slot] }

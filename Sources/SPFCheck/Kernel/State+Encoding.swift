@@ -49,7 +49,12 @@ extension State {
       decodeComponent(k, from: &r)
     } else {
       let t = k - Self.sharedComponents
-      threads[t] = ThreadState(decoding: &r, registers: &regs[t])
+      // The registers are moved out and back (not copied, so they stay unshared): the two
+      // arrays are observed properties (``written``), so one call may not write both.
+      var registers: [Value] = []
+      swap(&registers, &regs[t])
+      threads[t].decode(from: &r, registers: &registers)
+      swap(&registers, &regs[t])
     }
   }
 
@@ -83,90 +88,114 @@ extension State {
     for k in 0..<Self.componentCount(threads: n) { decodeComponent(k, from: &r) }
   }
 
+  // The shared components are written through one ``ByteCursor`` each: one capacity check
+  // for the component instead of one per field (and the writer's count loaded and stored per
+  // field). Each reservation counts ten bytes, the longest varint, for every varint field.
+
+  /// The most bytes a varint takes (a 64-bit value, seven bits a byte).
+  private static let maxVarint = 10
+
   private func encodeMM(into w: inout ByteWriter) {
-    w.unsigned(mm.mmapReaders)
-    w.signed(mm.mmapWriter)
-    w.unsigned(mm.writersWaiting)
-    w.signed(mm.seq)
-    w.count(mm.spinOwner.count)
-    for i in mm.spinOwner.indices { w.signed(mm.spinOwner[i]) }
-    w.signed(mm.freePages)
-    w.signed(mm.reservePages)
+    w.withCursor(reserving: (8 + mm.spinOwner.count) * Self.maxVarint) { c in
+      c.unsigned(mm.mmapReaders)
+      c.signed(mm.mmapWriter)
+      c.unsigned(mm.writersWaiting)
+      c.signed(mm.seq)
+      c.count(mm.spinOwner.count)
+      for i in mm.spinOwner.indices { c.signed(mm.spinOwner[i]) }
+      c.signed(mm.freePages)
+      c.signed(mm.reservePages)
+    }
   }
 
   private func encodeVMAs(into w: inout ByteWriter) {
-    w.count(vmas.count)
-    for i in vmas.indices {
-      let v = vmas[i]
-      w.signed(v.start)
-      w.signed(v.end)
-      w.byte(v.prot.bits | (v.anon ? 0x10 : 0) | (v.attached ? 0x20 : 0) | (v.inTree ? 0x40 : 0)
-        | (v.excluding ? 0x80 : 0))
-      w.signed(v.lineage)
-      w.ref(v.anonVma)
-      w.ref(v.policy)
-      w.ref(v.file)
-      w.byte(v.life.rawValue)
-      w.signed(v.lockSeq)
-      w.signed(v.readers)
-      w.signed(v.seq)
-      w.signed(v.bracketOwner)
-      w.signed(v.refcount)
-      w.unsigned(v.rcuReaders)
+    // Per VMA: twelve varint fields (three of them references) and two bytes.
+    w.withCursor(reserving: Self.maxVarint + vmas.count * (12 * Self.maxVarint + 2)) { c in
+      c.count(vmas.count)
+      for i in vmas.indices {
+        let v = vmas[i]
+        c.signed(v.start)
+        c.signed(v.end)
+        c.byte(v.prot.bits | (v.anon ? 0x10 : 0) | (v.attached ? 0x20 : 0) | (v.inTree ? 0x40 : 0)
+          | (v.excluding ? 0x80 : 0))
+        c.signed(v.lineage)
+        c.ref(v.anonVma)
+        c.ref(v.policy)
+        c.ref(v.file)
+        c.byte(v.life.rawValue)
+        c.signed(v.lockSeq)
+        c.signed(v.readers)
+        c.signed(v.seq)
+        c.signed(v.bracketOwner)
+        c.signed(v.refcount)
+        c.unsigned(v.rcuReaders)
+      }
     }
   }
 
   private func encodeTables(into w: inout ByteWriter) {
-    w.count(tables.count)
-    for i in tables.indices {
-      let t = tables[i]
-      w.signed(t.level)
-      w.signed(t.parent)
-      w.signed(t.parentSlot)
-      w.count(Int(t.entryCount))
-      for slot in 0..<Int(t.entryCount) { w.signed(tables.entry(in: t, slot)) }
-      w.count(Int(t.pteCount))
-      for slot in 0..<Int(t.pteCount) {
-        let p = tables.pte(in: t, slot)
-        w.byte(p.prot.bits | (p.present ? 0x80 : 0))
-        w.signed(p.page)
-        w.signed(p.lineage)
-        w.signed(p.committer)
-        w.signed(p.commitPC)
+    // Per table: seven varint fields and a byte; per slot at most a flags byte and four
+    // varints (a PTE; an entry is one varint).
+    let bound = Self.maxVarint + tables.count * (7 * Self.maxVarint + 1) + tables.slotCount * (4 * Self.maxVarint + 1)
+    w.withCursor(reserving: bound) { c in
+      c.count(tables.count)
+      for i in tables.indices {
+        let t = tables[i]
+        c.signed(t.level)
+        c.signed(t.parent)
+        c.signed(t.parentSlot)
+        c.count(Int(t.entryCount))
+        for slot in 0..<Int(t.entryCount) { c.signed(tables.entry(in: t, slot)) }
+        c.count(Int(t.pteCount))
+        for slot in 0..<Int(t.pteCount) {
+          let p = tables.pte(in: t, slot)
+          c.byte(p.prot.bits | (p.present ? 0x80 : 0))
+          c.signed(p.page)
+          c.signed(p.lineage)
+          c.signed(p.committer)
+          c.signed(p.commitPC)
+        }
+        c.byte(t.life.rawValue)
+        c.signed(t.ptlOwner)
+        c.unsigned(t.rcuReaders)
       }
-      w.byte(t.life.rawValue)
-      w.signed(t.ptlOwner)
-      w.unsigned(t.rcuReaders)
     }
   }
 
   private func encodeRest(into w: inout ByteWriter) {
-    w.count(pages.count)
-    for i in pages.indices {
-      let p = pages[i]
-      w.byte(p.life.rawValue)
-      w.signed(p.mapcount)
-      w.signed(p.cachedAt)
-      w.unsigned(p.rcuReaders)
-    }
+    // Six counts; per page and per object three varints and a byte; one varint per callback
+    // and tree node; a value per global and cell.
+    let bound =
+      6 * Self.maxVarint + (pages.count + objs.count) * (3 * Self.maxVarint + 1)
+      + (callbacks.count + tree.count) * Self.maxVarint + (globals.count + cells.count) * Value.maxEncodedCount
+    w.withCursor(reserving: bound) { c in
+      c.count(pages.count)
+      for i in pages.indices {
+        let p = pages[i]
+        c.byte(p.life.rawValue)
+        c.signed(p.mapcount)
+        c.signed(p.cachedAt)
+        c.unsigned(p.rcuReaders)
+      }
 
-    w.count(objs.count)
-    for i in objs.indices {
-      let o = objs[i]
-      w.signed(o.kind)
-      w.byte(o.life.rawValue | (o.isStatic ? 0x80 : 0))
-      w.signed(o.refcount)
-      w.unsigned(o.rcuReaders)
-    }
+      c.count(objs.count)
+      for i in objs.indices {
+        let o = objs[i]
+        c.signed(o.kind)
+        c.byte(o.life.rawValue | (o.isStatic ? 0x80 : 0))
+        c.signed(o.refcount)
+        c.unsigned(o.rcuReaders)
+      }
 
-    w.count(callbacks.count)
-    for i in callbacks.indices { w.ref(callbacks[i].ref) }
-    w.count(globals.count)
-    for i in globals.indices { w.value(globals[i]) }
-    w.count(cells.count)
-    for i in cells.indices { w.value(cells[i]) }
-    w.count(tree.count)
-    for i in tree.indices { w.signed(tree[i]) }
+      c.count(callbacks.count)
+      for i in callbacks.indices { c.ref(callbacks[i].ref) }
+      c.count(globals.count)
+      for i in globals.indices { c.value(globals[i]) }
+      c.count(cells.count)
+      for i in cells.indices { c.value(cells[i]) }
+      c.count(tree.count)
+      for i in tree.indices { c.signed(tree[i]) }
+    }
   }
 
   private mutating func decodeMM(from r: inout ByteReader) {
@@ -288,27 +317,43 @@ extension ThreadState {
         c.signed(pc)
         c.byte(outcome.rawValue | (mmap.rawValue << 4))
         c.count(values.count)
-        for v in values { c.value(v) }
+        c.values(values)
         switch wait {
         case .none: c.byte(0)
         case .rcu(let mask): c.byte(1); c.unsigned(mask)
         case .mmapWrite: c.byte(2)
         case .vmaDrain(let v): c.byte(3); c.signed(v)
         }
-        c.signed(rcuDepth)
-        c.signed(section)
-        c.signed(irqOff)
-        c.unsigned(spinHeld)
-        c.count(vmaReadLocks.count)
-        for v in vmaReadLocks { c.signed(v) }
-        c.count(pins.count)
-        for p in pins { c.unsigned(p.encoded) }
-        c.count(ptl.count)
-        for h in ptl {
-          c.signed(h.addr)
-          c.signed(h.table)
+        // A thread outside any lock, irq-off region and retry, with a section below 64 (most
+        // threads encoded), ends in these eight bytes: 0, the section zig-zagged, six zeros.
+        if rcuDepth == 0 && irqOff == 0 && spinHeld == 0 && retries == 0 && vmaReadLocks.isEmpty && pins.isEmpty
+          && ptl.isEmpty && section >= 0 && section < 64
+        {
+          c.word(UInt64(section) << 9)
+        } else {
+          c.signed(rcuDepth)
+          c.signed(section)
+          c.signed(irqOff)
+          c.unsigned(spinHeld)
+          // Iterating a list copies it out first (up to 65 bytes); almost every thread holds
+          // none of these locks, and an empty list is just its zero count.
+          c.count(vmaReadLocks.count)
+          if !vmaReadLocks.isEmpty {
+            for v in vmaReadLocks { c.signed(v) }
+          }
+          c.count(pins.count)
+          if !pins.isEmpty {
+            for p in pins { c.unsigned(p.encoded) }
+          }
+          c.count(ptl.count)
+          if !ptl.isEmpty {
+            for h in ptl {
+              c.signed(h.addr)
+              c.signed(h.table)
+            }
+          }
+          c.signed(retries)
         }
-        c.signed(retries)
       }
     }
   }
@@ -316,6 +361,17 @@ extension ThreadState {
   /// Decodes one thread and its registers: into `registers` when it is empty, else over the
   /// registers it holds (the thread's previous ones, as many), in place.
   init(decoding r: inout ByteReader, registers: inout [Value]) {
+    self.init()
+    decode(from: &r, registers: &registers)
+  }
+
+  /// Replaces `self` and `registers` with the thread `reader` holds, in place: the frontier
+  /// state's thread is overwritten where it lies in its array (no 170-byte temporary copied
+  /// in), and a lock list that is empty and stays empty, as almost all are, is not touched.
+  mutating func decode(from reader: inout ByteReader, registers: inout [Value]) {
+    // A local reader keeps the offset in a register instead of storing it after every field.
+    var r = reader
+    defer { reader = r }
     pc = r.signed()
     let flags = r.byte()
     outcome = Outcome(rawValue: flags & 0xf)!
@@ -329,9 +385,7 @@ extension ThreadState {
       // arrays once its previous successors are gone, so writing neither copies nor changes
       // the storage its next successors will share (one uniqueness check for the thread,
       // and a store instead of a comparison per register).
-      registers.withUnsafeMutableBufferPointer { values in
-        for i in 0..<n { values[i] = r.value() }
-      }
+      registers.withUnsafeMutableBufferPointer { r.values(into: $0) }
     }
     switch r.byte() {
     case 0: wait = .none
@@ -339,17 +393,42 @@ extension ThreadState {
     case 2: wait = .mmapWrite
     default: wait = .vmaDrain(r.signed())
     }
+    // The eight-byte tail of a thread outside any lock (see ``encode(into:registers:)``), from
+    // one load: the tail takes at least eight bytes, one per field, so the load stays inside.
+    let tail = r.word()
+    if tail & ~0x7f00 == 0 {
+      r.skip(8)
+      let zigzag = Int32(truncatingIfNeeded: tail >> 8)
+      rcuDepth = 0
+      section = (zigzag >> 1) ^ (0 &- (zigzag & 1))
+      irqOff = 0
+      spinHeld = 0
+      vmaReadLocks.removeAll()
+      pins.removeAll()
+      ptl.removeAll()
+      retries = 0
+      return
+    }
     rcuDepth = r.signed()
     section = r.signed()
     irqOff = r.signed()
     spinHeld = r.unsigned()
-    vmaReadLocks = InlineList()
-    for _ in 0..<r.count() { vmaReadLocks.append(r.signed()) }
-    pins = InlineList()
-    for _ in 0..<r.count() { pins.append(r.ref()!) }
-    ptl = InlineList()
-    for _ in 0..<r.count() { ptl.append(PTLHold(addr: r.signed(), table: r.signed())) }
+    vmaReadLocks.overwrite(count: r.count()) { r.signed() }
+    pins.overwrite(count: r.count()) { r.ref()! }
+    ptl.overwrite(count: r.count()) { PTLHold(addr: r.signed(), table: r.signed()) }
     retries = r.signed()
+  }
+}
+
+extension InlineList {
+  /// Replaces the elements with `n` made by `element`, in order; nothing to do for a list
+  /// that is empty and stays so. Removing restores the fillers of the freed slots, so the
+  /// result is the list decoded into a fresh one.
+  @inline(__always)
+  fileprivate mutating func overwrite(count n: Int, with element: () -> Element) {
+    guard n > 0 || !isEmpty else { return }
+    removeAll()
+    for _ in 0..<n { append(element()) }
   }
 }
 
@@ -381,10 +460,11 @@ extension Ref {
   }
 }
 
-extension ByteWriter {
+extension ByteCursor {
   /// An optional object reference: 0 for nil, else ``Ref/encoded``.
+  @inline(__always)
   mutating func ref(_ r: Ref?) {
-    guard let r else { return unsigned(UInt32(0)) }
+    guard let r else { return byte(0) }
     unsigned(r.encoded)
   }
 }

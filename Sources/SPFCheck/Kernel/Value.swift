@@ -216,6 +216,9 @@ struct Value: Hashable, Sendable {
     static let torn: UInt8 = 8
     /// A snapshot's `anon` in ``Value/small``, above its prot bits.
     static let anon: UInt8 = 0x10
+    /// Bit `t` is set when tag `t` carries no payload (none and the two bools): such a value
+    /// is its tag byte and its section, nothing else.
+    static let payloadless: UInt8 = 1 << none | 1 << falseBool | 1 << trueBool
   }
 
   /// The encoding's tag byte: the payload's ``Tag`` in bits 0–2, ``torn`` in bit 3.
@@ -362,6 +365,28 @@ extension ByteWriter {
 }
 
 extension ByteCursor {
+  /// Appends each of `values` as ``value(_:)`` does, in at most ``Value/maxEncodedCount``
+  /// bytes each.
+  ///
+  /// Most registers are empty (or a bool) with a section in -64..<64, which encode as their
+  /// tag byte and one byte of zig-zagged section: those are written by one store from the
+  /// two fields read in place. Copying each value out first (`for v in values`) loads all
+  /// its 32 bytes before the first store, since the compiler cannot tell the bytes written
+  /// from the values read.
+  @inline(__always)
+  mutating func values(_ values: UnsafeBufferPointer<Value>) {
+    for i in values.indices {
+      let head = values[i].head
+      let section = values[i].narrowSection
+      let zigzag = UInt16(bitPattern: (section << 1) ^ (section >> 15))
+      if Value.Tag.payloadless & (1 << (head & Value.Tag.mask)) != 0 && zigzag < 0x80 {
+        pair(UInt16(head) | zigzag << 8)
+      } else {
+        value(values[i])
+      }
+    }
+  }
+
   /// Appends `v` as ``ByteWriter/value(_:)`` does, in at most ``Value/maxEncodedCount`` bytes.
   @inline(__always)
   mutating func value(_ v: Value) {
@@ -388,7 +413,45 @@ extension ByteCursor {
 
 extension ByteReader {
   /// Reads a value written by ``ByteWriter/value(_:)``.
+  @inline(__always)
   mutating func value() -> Value {
+    // The common two-byte value (no payload, a one-byte section) from one load; every value
+    // takes at least two bytes, so the load stays inside the encoding.
+    let first = pair()
+    let firstHead = UInt8(truncatingIfNeeded: first) & (Value.Tag.mask | Value.Tag.torn)
+    if Value.Tag.payloadless & (1 << (firstHead & Value.Tag.mask)) != 0 && first < 0x8000 {
+      skip(2)
+      let zigzag = Int16(first >> 8)
+      return Value(head: firstHead, section: (zigzag >> 1) ^ (0 &- (zigzag & 1)))
+    }
+    return valueWithPayload()
+  }
+
+  /// Reads `buffer.count` values written by ``ByteWriter/value(_:)`` (or
+  /// ``ByteCursor/values(_:)``) over the values `buffer` holds.
+  ///
+  /// ``value()`` in a loop, but with the offset in a local (the reader is `inout`, so each
+  /// value would load and store it) and each path storing its own value, where one returned
+  /// value had to be assembled from either path's registers first.
+  @inline(__always)
+  mutating func values(into buffer: UnsafeMutableBufferPointer<Value>) {
+    var local = self
+    for i in buffer.indices {
+      let first = local.pair()
+      let head = UInt8(truncatingIfNeeded: first) & (Value.Tag.mask | Value.Tag.torn)
+      if Value.Tag.payloadless & (1 << (head & Value.Tag.mask)) != 0 && first < 0x8000 {
+        local.skip(2)
+        let zigzag = Int16(first >> 8)
+        buffer[i] = Value(head: head, section: (zigzag >> 1) ^ (0 &- (zigzag & 1)))
+      } else {
+        buffer[i] = local.valueWithPayload()
+      }
+    }
+    self = local
+  }
+
+  /// ``value()`` for the values that carry a payload or a section of two bytes or more.
+  private mutating func valueWithPayload() -> Value {
     let head = byte() & (Value.Tag.mask | Value.Tag.torn)
     var v = Value(head: head, section: signed())
     switch head & Value.Tag.mask {

@@ -107,6 +107,20 @@ struct ByteCursor {
 
   @inline(__always)
   mutating func count(_ n: Int) { unsigned(UInt64(n)) }
+
+  /// Appends eight bytes, low byte first, with one store.
+  @inline(__always)
+  mutating func word(_ bytes: UInt64) {
+    UnsafeMutableRawPointer(next).storeBytes(of: bytes.littleEndian, as: UInt64.self)
+    next += 8
+  }
+
+  /// Appends two bytes, `bytes & 0xff` then `bytes >> 8`, with one store.
+  @inline(__always)
+  mutating func pair(_ bytes: UInt16) {
+    UnsafeMutableRawPointer(next).storeBytes(of: bytes.littleEndian, as: UInt16.self)
+    next += 2
+  }
 }
 
 /// The memory behind one ``ByteWriter``.
@@ -131,16 +145,19 @@ final class WriterStorage {
 }
 
 /// Reads what a ``ByteWriter`` wrote. The input is trusted (the explorer's own
-/// encodings), so reading past the end is a programming error.
+/// encodings), so reading past the end is a programming error. The offset moves by
+/// wrapping additions: it stays within the encoding, so it cannot overflow, and the
+/// overflow checks were a compare and branch on every field of the decoder's loops.
 struct ByteReader {
   let bytes: UnsafeRawBufferPointer
   var offset = 0
 
   init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
+  @inline(__always)
   mutating func byte() -> UInt8 {
     let b = bytes[offset]
-    offset += 1
+    offset &+= 1
     return b
   }
 
@@ -148,17 +165,17 @@ struct ByteReader {
   mutating func unsigned<T: UnsignedInteger & FixedWidthInteger>() -> T {
     let first = bytes[offset]
     if first < 0x80 {  // most fields are one byte
-      offset += 1
+      offset &+= 1
       return T(first)
     }
     var v: UInt64 = 0
     var shift: UInt64 = 0
     while true {
       let b = bytes[offset]
-      offset += 1
+      offset &+= 1
       v |= UInt64(b & 0x7f) << shift
       if b < 0x80 { break }
-      shift += 7
+      shift &+= 7
     }
     return T(truncatingIfNeeded: v)
   }
@@ -169,5 +186,26 @@ struct ByteReader {
     return T(truncatingIfNeeded: Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1))))
   }
 
+  @inline(__always)
   mutating func count() -> Int { Int(unsigned() as UInt64) }
+
+  /// The next two bytes as `first | second << 8`, without moving past them.
+  ///
+  /// - Precondition: two bytes remain.
+  @inline(__always)
+  func pair() -> UInt16 {
+    UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+  }
+
+  /// The next eight bytes, the first in the low byte, without moving past them.
+  ///
+  /// - Precondition: eight bytes remain.
+  @inline(__always)
+  func word() -> UInt64 {
+    UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+  }
+
+  /// Moves past `n` bytes.
+  @inline(__always)
+  mutating func skip(_ n: Int) { offset &+= n }
 }
