@@ -51,7 +51,8 @@ enum StateHash {
   }
 
   /// wyhash of `bytes` from the starting value `mixedSeed` (``mixed(seed:)``); words are read
-  /// little-endian, as the reference reads them on every machine it pins test vectors for.
+  /// little-endian, as the reference reads them on every machine (so values do not depend on
+  /// the machine).
   @inline(__always)
   static func wyhash(_ bytes: UnsafeRawBufferPointer, mixedSeed: UInt64) -> UInt64 {
     @inline(__always) func r8(_ i: Int) -> UInt64 {
