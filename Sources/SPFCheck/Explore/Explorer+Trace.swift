@@ -3,18 +3,23 @@
 /// Per state: its parent's id, the move from the parent, and the low 32 bits of its
 /// canonical hash, 12 bytes in all. The hash lets a schedule be rebuilt on real states
 /// even when symmetry stored a permuted representative (see `Explorer.reconstruct`).
+///
+/// One array of entries, not an array per field: the merge appends once per new state, and
+/// each append checks the array's uniqueness and capacity, which three arrays did thrice.
 struct TraceLog: Sendable {
-  private(set) var parent: [Int32] = []
-  private(set) var moves: [Move] = []
-  private(set) var hashes: [UInt32] = []
-
-  mutating func append(parent p: Int32, move: Move, hash: UInt64) {
-    parent.append(p)
-    moves.append(move)
-    hashes.append(UInt32(truncatingIfNeeded: hash))
+  struct Entry: Sendable {
+    var parent: Int32
+    var move: Move
+    var hash: UInt32
   }
 
-  var bytes: Int { parent.capacity * 4 + moves.capacity * MemoryLayout<Move>.stride + hashes.capacity * 4 }
+  private(set) var entries: [Entry] = []
+
+  mutating func append(parent p: Int32, move: Move, hash: UInt64) {
+    entries.append(Entry(parent: p, move: move, hash: UInt32(truncatingIfNeeded: hash)))
+  }
+
+  var bytes: Int { entries.capacity * MemoryLayout<Entry>.stride }
 
   /// The ids from the initial state to `id`, in order.
   func path(to id: Int32) -> [Int32] {
@@ -22,7 +27,7 @@ struct TraceLog: Sendable {
     var k = id
     while k >= 0 {
       ids.append(k)
-      k = parent[Int(k)]
+      k = entries[Int(k)].parent
     }
     return ids.reversed()
   }
@@ -52,13 +57,13 @@ extension Explorer {
     var real = model.initial
     var schedule: [Choice] = []
     for child in trace.path(to: id).dropFirst() {
-      let move = trace.moves[Int(child)]
+      let move = trace.entries[Int(child)].move
       var matched = false
       for t in candidates(move.thread) {
         var next = real
         guard case .stepped = try expander.apply(move, thread: t, to: &next).0,
           let vector = expander.canonicalVector(next, components: components),
-          UInt32(truncatingIfNeeded: vector.withUnsafeBytes { StateHash.hash($0) }) == trace.hashes[Int(child)]
+          UInt32(truncatingIfNeeded: vector.withUnsafeBytes { StateHash.hash($0) }) == trace.entries[Int(child)].hash
         else { continue }
         real = next
         schedule += Move(thread: Int16(t), branch: move.branch, coalesced: move.coalesced).choices

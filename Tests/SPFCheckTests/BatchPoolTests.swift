@@ -1,0 +1,67 @@
+import Testing
+
+@testable import SPFCheck
+
+/// The explorer reuses chunk batches across expansions (``BatchPool``): a recycled batch must
+/// be indistinguishable from a new one to the expander and the merge, and keep its storage,
+/// which is the point of recycling it.
+@Suite struct BatchPoolTests {
+  static let empty = Batch(reached: [[false, false], [false, false, false]])
+
+  /// A batch with something in every field.
+  static func filled() -> Batch {
+    var batch = empty
+    for i in 0..<100 {
+      batch.items.append(
+        BatchItem(
+          kind: .stepViolation, source: Int32(i),
+          violation: Violation(invariant: .useAfterFree, message: "item \(i)", objects: [])))
+      batch.vectors.append(contentsOf: [UInt32(i), Expander.pending])
+      batch.arena.append(contentsOf: [UInt8(i), 1, 2])
+      batch.pending.append(PendingComponent(start: Int32(3 * i), end: Int32(3 * i + 3), hash: UInt64(i)))
+    }
+    batch.markReached(thread: 1, pc: 2)
+    batch.markReached(thread: 0, pc: 0)
+    batch.retryLimitHits = 3
+    batch.error = .runtime(file: "f", path: "p", message: "m")
+    batch.expanded = 64
+    return batch
+  }
+
+  /// Where an array's elements are stored.
+  static func storage<T>(_ array: [T]) -> UnsafeRawPointer? {
+    array.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+  }
+
+  /// Emptying clears every field, the reached flags included, and keeps each array's
+  /// storage (it is not copied: emptying a shared copy would allocate new storage).
+  @Test func emptiedBatchIsEmptyAndKeepsItsStorage() {
+    var batch = Self.filled()
+    let before = (
+      Self.storage(batch.items), Self.storage(batch.vectors), Self.storage(batch.arena), Self.storage(batch.pending)
+    )
+    let capacity = batch.items.capacity
+    batch.empty(as: Self.empty)
+    #expect(batch.items.isEmpty && batch.vectors.isEmpty && batch.arena.isEmpty && batch.pending.isEmpty)
+    #expect(batch.reachedOrder.isEmpty && batch.reached == Self.empty.reached)
+    #expect(batch.retryLimitHits == 0 && batch.error == nil && batch.expanded == 0)
+    #expect(batch.items.capacity == capacity)
+    #expect(Self.storage(batch.items) == before.0 && Self.storage(batch.vectors) == before.1)
+    #expect(Self.storage(batch.arena) == before.2 && Self.storage(batch.pending) == before.3)
+    // Flags set after emptying are recorded again, so the merge copies them.
+    batch.markReached(thread: 1, pc: 2)
+    #expect(batch.reachedOrder.map(\.thread) == [1] && batch.reachedOrder.map(\.pc) == [2])
+  }
+
+  /// The pool hands out recycled batches, emptied, before new ones.
+  @Test func poolHandsOutRecycledBatchesFirst() {
+    var pool = BatchPool(empty: Self.empty)
+    #expect(pool.take(2).allSatisfy { $0.items.capacity == 0 })
+    pool.recycle([Self.filled(), Self.filled()])
+    let batches = pool.take(3)
+    #expect(batches.count == 3)
+    #expect(batches.filter { $0.items.capacity >= 100 }.count == 2)
+    #expect(batches.allSatisfy { $0.items.isEmpty && $0.reachedOrder.isEmpty && $0.reached == Self.empty.reached })
+    #expect(pool.take(1)[0].items.capacity == 0)
+  }
+}
