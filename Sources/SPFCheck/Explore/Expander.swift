@@ -200,8 +200,10 @@ struct Expander {
     }
   }
 
-  /// True when component `k` of `s` equals the parent's: compared, unless `changed` tells
-  /// for a thread component (checked against the comparison in debug builds).
+  /// True when component `k` of `s`, the reused successor loaded from `parent`, is known to
+  /// equal the parent's: unwritten or byte-equal (``State/sameBytes(_:as:)``), unless
+  /// `changed` tells for a thread component (checked against the comparison by value in
+  /// debug builds). False may still mean equal; the component is then encoded and found.
   private static func same(_ k: Int, _ s: State, as parent: State, _ changed: ChangedThreads) -> Bool {
     let shared = State.sharedComponents
     guard k >= shared, let same = changed.same(k - shared) else { return s.sameBytes(k, as: parent) }
