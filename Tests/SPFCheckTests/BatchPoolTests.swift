@@ -41,7 +41,7 @@ import Testing
       Self.storage(batch.items), Self.storage(batch.vectors), Self.storage(batch.arena), Self.storage(batch.pending)
     )
     let capacity = batch.items.capacity
-    batch.empty(as: Self.empty)
+    batch.removeAll()
     #expect(batch.items.isEmpty && batch.vectors.isEmpty && batch.arena.isEmpty && batch.pending.isEmpty)
     #expect(batch.reachedOrder.isEmpty && batch.reached == Self.empty.reached)
     #expect(batch.retryLimitHits == 0 && batch.error == nil && batch.expanded == 0)

@@ -103,6 +103,15 @@ struct Batch: Sendable {
     for (t, pc) in reachedOrder[mark.reached...] { reached[t][pc] = false }
     reachedOrder.removeSubrange(mark.reached...)
   }
+
+  /// Makes this batch as a new one (nothing appended, no flag of `reached` set, no error,
+  /// nothing expanded) but keeps its arrays' storage, for the explorer's `BatchPool`.
+  mutating func removeAll() {
+    truncate(to: Mark(items: 0, vectors: 0, pending: 0, arena: 0, reached: 0))
+    retryLimitHits = 0
+    error = nil
+    expanded = 0
+  }
 }
 
 /// Expands states into their (reduced) successors: runs the steps, applies the

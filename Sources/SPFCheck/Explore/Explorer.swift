@@ -336,14 +336,13 @@ private struct Search {
   /// Per thread, per pc: attempted by some explored step.
   var reached: [[Bool]]
   /// The store keeps the states' encodings (their vectors), so frontiers copy them from it.
-  private let exact: Bool
+  private var exact: Bool { store.mode == .exact }
 
   init(explorer: Explorer, jobs: Int) {
     let model = explorer.model
     self.explorer = explorer
     width = State.componentCount(threads: model.threads.count)
     store = VisitedStore(mode: explorer.options.fingerprint ? .fingerprint : .exact)
-    exact = store.mode == .exact
     reached = model.threads.map { [Bool](repeating: false, count: $0.code.count) }
     stats.expandedByWorker = Array(repeating: 0, count: jobs)
   }
@@ -612,34 +611,9 @@ struct BatchPool {
   mutating func recycle(_ batches: consuming [Batch]) {
     var batches = batches
     while var batch = batches.popLast() {
-      batch.empty(as: empty)
+      batch.removeAll()
       free.append(batch)
     }
-  }
-}
-
-extension Batch {
-  /// Makes this batch `empty` again (a batch with nothing appended) but keeps its arrays'
-  /// storage: every field is `empty`'s except the arrays, which are emptied in place, and
-  /// `reached`, whose flags set are cleared (through `reachedOrder`, not a scan).
-  ///
-  /// The arrays are swapped into the new value, not copied: a copy would share their
-  /// storage, and emptying shared storage allocates afresh.
-  mutating func empty(as empty: Batch) {
-    var batch = empty
-    arena.removeAll(keepingCapacity: true)
-    items.removeAll(keepingCapacity: true)
-    vectors.removeAll(keepingCapacity: true)
-    pending.removeAll(keepingCapacity: true)
-    for (t, pc) in reachedOrder { reached[t][pc] = false }
-    reachedOrder.removeAll(keepingCapacity: true)
-    swap(&batch.arena, &arena)
-    swap(&batch.items, &items)
-    swap(&batch.vectors, &vectors)
-    swap(&batch.pending, &pending)
-    swap(&batch.reached, &reached)
-    swap(&batch.reachedOrder, &reachedOrder)
-    self = batch
   }
 }
 

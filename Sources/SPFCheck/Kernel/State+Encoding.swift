@@ -456,7 +456,7 @@ extension Array {
 extension Ref {
   /// The varint written for this reference: kind and index packed, plus one (0 is nil).
   var encoded: UInt64 {
-    @inline(__always) get { ((UInt64(index) << 3) | UInt64(kind.rawValue)) + 1 }
+    @inline(__always) get { UInt64(PackedRef(self).raw) }
   }
 }
 

@@ -30,6 +30,8 @@ extension State {
     static let tree = Written(bits: 1 << 10)
     /// The parts of component 3 (see ``State/encodeComponent(_:into:)``).
     static let rest = Written(bits: pages.bits | objs.bits | callbacks.bits | globals.bits | cells.bits | tree.bits)
+    /// Every part.
+    static let all = Written(bits: (1 << 11) - 1)
 
     var isEmpty: Bool { bits == 0 }
     /// True when `self` holds any of the parts `part` holds.
@@ -43,23 +45,14 @@ extension State {
   /// Makes `self` equal to `other`, writing into `self`'s own storage (it allocates only
   /// while an array grows past every size it had), and clears ``written``.
   mutating func load(_ other: State) {
-    mm = other.mm
-    vmas.overwrite(with: other.vmas)
-    tables.overwrite(with: other.tables)
-    pages.overwrite(with: other.pages)
-    objs.overwrite(with: other.objs)
-    threads.overwrite(with: other.threads)
     if regs.count != other.regs.count { regs = Array(repeating: [], count: other.regs.count) }
-    for t in other.regs.indices { regs[t].overwrite(with: other.regs[t]) }
-    callbacks.overwrite(with: other.callbacks)
-    globals.overwrite(with: other.globals)
-    cells.overwrite(with: other.cells)
-    tree.overwrite(with: other.tree)
-    written = Written()
+    written = .all
+    restore(other)
   }
 
   /// Makes `self`, loaded from `other` (``load(_:)``) and written since, equal to `other`
-  /// again, copying only the parts ``written`` names, and clears ``written``.
+  /// again, copying only the parts ``written`` names, and clears ``written``. `self` must
+  /// have as many threads as `other`.
   mutating func restore(_ other: State) {
     let w = written
     if w.isEmpty { return }

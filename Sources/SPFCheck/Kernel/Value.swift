@@ -417,14 +417,21 @@ extension ByteReader {
   mutating func value() -> Value {
     // The common two-byte value (no payload, a one-byte section) from one load; every value
     // takes at least two bytes, so the load stays inside the encoding.
-    let first = pair()
-    let firstHead = UInt8(truncatingIfNeeded: first) & (Value.Tag.mask | Value.Tag.torn)
-    if Value.Tag.payloadless & (1 << (firstHead & Value.Tag.mask)) != 0 && first < 0x8000 {
+    if let v = Self.shortValue(pair()) {
       skip(2)
-      let zigzag = Int16(first >> 8)
-      return Value(head: firstHead, section: (zigzag >> 1) ^ (0 &- (zigzag & 1)))
+      return v
     }
     return valueWithPayload()
+  }
+
+  /// The value whose encoding starts with the two bytes `first` (the first in the low byte)
+  /// when those two bytes are all of it: no payload, and a section of one varint byte.
+  @inline(__always)
+  private static func shortValue(_ first: UInt16) -> Value? {
+    let head = UInt8(truncatingIfNeeded: first) & (Value.Tag.mask | Value.Tag.torn)
+    guard Value.Tag.payloadless & (1 << (head & Value.Tag.mask)) != 0 && first < 0x8000 else { return nil }
+    let zigzag = Int16(first >> 8)
+    return Value(head: head, section: (zigzag >> 1) ^ (0 &- (zigzag & 1)))
   }
 
   /// Reads `buffer.count` values written by ``ByteWriter/value(_:)`` (or
@@ -437,12 +444,9 @@ extension ByteReader {
   mutating func values(into buffer: UnsafeMutableBufferPointer<Value>) {
     var local = self
     for i in buffer.indices {
-      let first = local.pair()
-      let head = UInt8(truncatingIfNeeded: first) & (Value.Tag.mask | Value.Tag.torn)
-      if Value.Tag.payloadless & (1 << (head & Value.Tag.mask)) != 0 && first < 0x8000 {
+      if let v = Self.shortValue(local.pair()) {
         local.skip(2)
-        let zigzag = Int16(first >> 8)
-        buffer[i] = Value(head: head, section: (zigzag >> 1) ^ (0 &- (zigzag & 1)))
+        buffer[i] = v
       } else {
         buffer[i] = local.valueWithPayload()
       }

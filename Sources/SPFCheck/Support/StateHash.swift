@@ -87,20 +87,19 @@ enum StateHash {
       a = r8(n &- 16)
       b = r8(n &- 8)
     } else {
+      // More than 48 bytes: 48-byte blocks in three lanes, then 16-byte blocks.
       var p = 0
       var i = n
-      if i > 48 {
-        var see1 = seed
-        var see2 = seed
-        repeat {
-          seed = mix(r8(p) ^ s1, r8(p &+ 8) ^ seed)
-          see1 = mix(r8(p &+ 16) ^ s2, r8(p &+ 24) ^ see1)
-          see2 = mix(r8(p &+ 32) ^ s3, r8(p &+ 40) ^ see2)
-          p &+= 48
-          i &-= 48
-        } while i > 48
-        seed ^= see1 ^ see2
-      }
+      var see1 = seed
+      var see2 = seed
+      repeat {
+        seed = mix(r8(p) ^ s1, r8(p &+ 8) ^ seed)
+        see1 = mix(r8(p &+ 16) ^ s2, r8(p &+ 24) ^ see1)
+        see2 = mix(r8(p &+ 32) ^ s3, r8(p &+ 40) ^ see2)
+        p &+= 48
+        i &-= 48
+      } while i > 48
+      seed ^= see1 ^ see2
       while i > 16 {
         seed = mix(r8(p) ^ s1, r8(p &+ 8) ^ seed)
         i &-= 16
