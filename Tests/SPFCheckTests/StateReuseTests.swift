@@ -44,6 +44,40 @@ import Testing
     }
   }
 
+  /// The explorer decodes consecutive frontier states into one state in place and loads the
+  /// expander's successor with only the parts that decoding wrote (`State.written`). Over
+  /// reachable states of the corpus taken in turn, that successor must be each state.
+  @Test(arguments: ModelCorpusTests.models)
+  func decodingInPlaceNotesEveryPartItChanges(_ relative: String) throws {
+    let model = try ModelLoader.load(path: RepoPaths.absolute(relative))
+    let states = try StateEncodingTests.reachable(model, limit: 200)
+    var store = VisitedStore(mode: .exact)
+    let vectors = states.map { s in
+      (0..<State.componentCount(threads: s.threads.count)).map { k in
+        var w = ByteWriter()
+        s.encodeComponent(k, into: &w)
+        return UInt32(store.intern(w.buffer, hash: StateHash.hash(w.buffer)))
+      }
+    }
+    store.withReader { reader in
+      vectors[0].withUnsafeBufferPointer { first in
+        var decoded = State(vector: first, components: reader)
+        var successor = State()
+        successor.load(decoded)
+        for i in 1..<vectors.count {
+          decoded.written = State.Written()
+          vectors[i].withUnsafeBufferPointer { vector in
+            vectors[i - 1].withUnsafeBufferPointer { previous in
+              decoded.replaceComponents(vector: vector, previousVector: previous, components: reader)
+            }
+          }
+          successor.load(decoded, parts: decoded.written)
+          #expect(successor == states[i], "\(relative): state \(i) loaded from the parts decoding wrote")
+        }
+      }
+    }
+  }
+
   /// Symmetry renames thread ids all over the shared state; every part it writes must be
   /// noted, or the renamed successor would keep its parent's component ids.
   @Test func renamingThreadsNotesEveryPartItChanges() throws {

@@ -133,6 +133,9 @@ struct Expander {
   /// writes: loaded from the expanded state, restored after each step, and owning its arrays
   /// so that steps write them in place (see ``State/load(_:)``).
   private var successor = State()
+  /// The parts in which ``successor`` may differ from the state `expand` is called with next:
+  /// the union of the `changed` sets given since it was last loaded (every part at first).
+  private var stale = State.Written.all
 
   init(model: CompiledModel, por: Bool, privateObjects: Bool = true, symmetry: Bool) {
     executor = Executor(model: model)
@@ -316,10 +319,16 @@ struct Expander {
   /// successors, yet with the outcome of running every step first: a step's model error
   /// undoes what this state appended, and a coalesced step's error is thrown only once every
   /// step has run (a later step's error comes first).
+  ///
+  /// `changed` names the parts in which `s` may differ from the state of this expander's
+  /// previous call (every part by default): the successor, left equal to that state, then
+  /// loads only those. The explorer decodes consecutive frontier states into one state in
+  /// place, so its ``State/written`` tells.
   mutating func expand(
-    _ s: State, vector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader, source: Int32, atDepthBound: Bool,
-    into out: inout Batch
+    _ s: State, changed: State.Written = .all, vector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader,
+    source: Int32, atDepthBound: Bool, into out: inout Batch
   ) throws(ModelError) {
+    stale.insert(changed)
     if s.allEnded {
       if s.threads.contains(where: { $0.outcome == .retryLimit }) {
         out.retryLimitHits += 1
@@ -335,7 +344,8 @@ struct Expander {
     var next = State()
     swap(&next, &successor)
     defer { swap(&next, &successor) }
-    next.load(s)
+    next.load(s, parts: stale)
+    stale = State.Written()
     var successors = 0
     // A coalesced step's model error: thrown once every step has run, the successors after
     // it only stepped.

@@ -253,15 +253,19 @@ struct Explorer {
             s.replaceComponents(vector: vector, previousVector: previousVector, components: components)
           } else {
             s = State(vector: vector, components: components)
+            s.written = .all
           }
           do throws(ModelError) {
+            // `written` holds the parts decoded since the last state: the expander's
+            // successor loads only those.
             try expanders.base[w].expand(
-              s, vector: vector, components: components, source: Int32(i - first), atDepthBound: atDepthBound,
-              into: &batch)
+              s, changed: s.written, vector: vector, components: components, source: Int32(i - first),
+              atDepthBound: atDepthBound, into: &batch)
           } catch {
             batch.error = error
             return
           }
+          s.written = State.Written()
           batch.expanded += 1
           previousVector = vector
         }

@@ -43,10 +43,15 @@ extension State {
   }
 
   /// Makes `self` equal to `other`, writing into `self`'s own storage (it allocates only
-  /// while an array grows past every size it had), and clears ``written``.
-  mutating func load(_ other: State) {
-    if regs.count != other.regs.count { regs = Array(repeating: [], count: other.regs.count) }
-    written = .all
+  /// while an array grows past every size it had), and clears ``written``. Only `parts`
+  /// (with those written since the last ``restore(_:)``) are copied: the caller knows the
+  /// others equal already.
+  mutating func load(_ other: State, parts: Written = .all) {
+    if regs.count != other.regs.count {
+      regs = Array(repeating: [], count: other.regs.count)
+      written = .all
+    }
+    written.insert(parts)
     restore(other)
   }
 
