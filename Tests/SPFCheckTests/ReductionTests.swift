@@ -232,13 +232,13 @@ import Testing
     s.threads[2].pc = 12
     s.mm.mmapWriter = 0
     s.mm.mmapReaders = 0b110
-    try #require(!s.regs[0].isEmpty)
-    s.regs[0][0] = Value(.int(42))
+    try #require(!s.registers(of: 0).isEmpty)
+    s.regs[0, 0] = Value(.int(42))
     let original = s
     s.renameThreads([1, 2, 0, 3])
     #expect(s.threads.map(\.pc) == [12, 10, 11, 0])
     #expect(s.registers(of: 1).first == Value(.int(42)), "registers travel with their thread")
-    #expect(s.regs.count == original.regs.count)
+    #expect(s.regs.threadCount == original.regs.threadCount)
     #expect(s.mm.mmapWriter == 1)
     #expect(s.mm.mmapReaders == 0b101)
     s.renameThreads([1, 2, 0, 3])

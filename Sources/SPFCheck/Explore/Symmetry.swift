@@ -141,7 +141,7 @@ extension State {
     for start in threads.indices where placed & (UInt32(1) << UInt32(start)) == 0 {
       var j = perm[start]
       while j != start {
-        regs.swapAt(start, j)
+        regs.swapThreads(start, j)
         threads.swapAt(start, j)
         placed |= UInt32(1) << UInt32(j)
         j = perm[j]

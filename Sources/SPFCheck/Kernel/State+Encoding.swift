@@ -39,7 +39,7 @@ extension State {
     default:
       var registers: [Value] = []
       threads.append(ThreadState(decoding: &r, registers: &registers))
-      regs.append(registers)
+      regs.append(thread: registers)
     }
   }
 
@@ -51,15 +51,19 @@ extension State {
       let t = k - Self.sharedComponents
       // The registers are moved out and back (not copied, so they stay unshared): the two
       // arrays are observed properties (``written``), so one call may not write both.
-      var registers: [Value] = []
-      swap(&registers, &regs[t])
-      threads[t].decode(from: &r, registers: &registers)
-      swap(&registers, &regs[t])
+      var registers = Registers()
+      swap(&registers, &regs)
+      registers.withMutableRegisters(of: t) { buffer in
+        var buffer = buffer
+        threads[t].decode(from: &r, registers: &buffer)
+      }
+      swap(&registers, &regs)
     }
   }
 
   /// True when component `k` of `self` equals that of `other`. Cheap for untouched
-  /// components: equal arrays that share storage compare in O(1).
+  /// components: equal arrays that share storage compare in O(1) (a thread's registers,
+  /// a slice of ``State/regs``, compare one by one).
   func sameComponent(_ k: Int, as other: State) -> Bool {
     switch k {
     case 0: return mm == other.mm
@@ -287,17 +291,15 @@ extension State {
 }
 
 extension State {
-  /// True when thread `t`'s registers equal those of thread `t` of `other` (O(1) when the
-  /// two states share their register storage, as a successor shares its parent's until a
-  /// step writes a register).
+  /// True when thread `t`'s registers equal those of thread `t` of `other`.
   func sameRegisters(_ t: Int, as other: State) -> Bool {
-    regs[t] == other.regs[t]  // O(1) when the two arrays share storage
+    regs.of(t) == other.regs.of(t)
   }
 
   /// Appends the encoding of thread `t` with its registers (also used to order symmetric
   /// threads).
   func encodeThread(_ t: Int, into w: inout ByteWriter) {
-    threads[t].encode(into: &w, registers: registers(of: t))
+    regs.withRegisters(of: t) { threads[t].encode(into: &w, registers: $0) }
   }
 }
 
@@ -309,51 +311,54 @@ extension ThreadState {
   /// retry count (2).
   static let maxEncodedCountWithoutRegisters = 5 + 1 + 10 + 6 + 2 + 5 + 2 + 5 + (1 + 8 * 5) + (1 + 8 * 5) + (1 + 4 * 10) + 2
 
-  /// Appends the encoding of one thread whose registers are `registers`, through one
-  /// ``ByteCursor`` (one capacity check for the whole thread instead of one per field).
+  /// Appends the encoding of one thread whose registers are `registers` (tests).
   func encode(into w: inout ByteWriter, registers: [Value]) {
-    registers.withUnsafeBufferPointer { values in
-      w.withCursor(reserving: Self.maxEncodedCountWithoutRegisters + values.count * Value.maxEncodedCount) { c in
-        c.signed(pc)
-        c.byte(outcome.rawValue | (mmap.rawValue << 4))
-        c.count(values.count)
-        c.values(values)
-        switch wait {
-        case .none: c.byte(0)
-        case .rcu(let mask): c.byte(1); c.unsigned(mask)
-        case .mmapWrite: c.byte(2)
-        case .vmaDrain(let v): c.byte(3); c.signed(v)
+    registers.withUnsafeBufferPointer { encode(into: &w, registers: $0) }
+  }
+
+  /// Appends the encoding of one thread whose registers are `values`, through one
+  /// ``ByteCursor`` (one capacity check for the whole thread instead of one per field).
+  func encode(into w: inout ByteWriter, registers values: UnsafeBufferPointer<Value>) {
+    w.withCursor(reserving: Self.maxEncodedCountWithoutRegisters + values.count * Value.maxEncodedCount) { c in
+      c.signed(pc)
+      c.byte(outcome.rawValue | (mmap.rawValue << 4))
+      c.count(values.count)
+      c.values(values)
+      switch wait {
+      case .none: c.byte(0)
+      case .rcu(let mask): c.byte(1); c.unsigned(mask)
+      case .mmapWrite: c.byte(2)
+      case .vmaDrain(let v): c.byte(3); c.signed(v)
+      }
+      // A thread outside any lock, irq-off region and retry, with a section below 64 (most
+      // threads encoded), ends in these eight bytes: 0, the section zig-zagged, six zeros.
+      if rcuDepth == 0 && irqOff == 0 && spinHeld == 0 && retries == 0 && vmaReadLocks.isEmpty && pins.isEmpty
+        && ptl.isEmpty && section >= 0 && section < 64
+      {
+        c.word(UInt64(section) << 9)
+      } else {
+        c.signed(rcuDepth)
+        c.signed(section)
+        c.signed(irqOff)
+        c.unsigned(spinHeld)
+        // Iterating a list copies it out first (up to 65 bytes); almost every thread holds
+        // none of these locks, and an empty list is just its zero count.
+        c.count(vmaReadLocks.count)
+        if !vmaReadLocks.isEmpty {
+          for v in vmaReadLocks { c.signed(v) }
         }
-        // A thread outside any lock, irq-off region and retry, with a section below 64 (most
-        // threads encoded), ends in these eight bytes: 0, the section zig-zagged, six zeros.
-        if rcuDepth == 0 && irqOff == 0 && spinHeld == 0 && retries == 0 && vmaReadLocks.isEmpty && pins.isEmpty
-          && ptl.isEmpty && section >= 0 && section < 64
-        {
-          c.word(UInt64(section) << 9)
-        } else {
-          c.signed(rcuDepth)
-          c.signed(section)
-          c.signed(irqOff)
-          c.unsigned(spinHeld)
-          // Iterating a list copies it out first (up to 65 bytes); almost every thread holds
-          // none of these locks, and an empty list is just its zero count.
-          c.count(vmaReadLocks.count)
-          if !vmaReadLocks.isEmpty {
-            for v in vmaReadLocks { c.signed(v) }
-          }
-          c.count(pins.count)
-          if !pins.isEmpty {
-            for p in pins { c.unsigned(p.encoded) }
-          }
-          c.count(ptl.count)
-          if !ptl.isEmpty {
-            for h in ptl {
-              c.signed(h.addr)
-              c.signed(h.table)
-            }
-          }
-          c.signed(retries)
+        c.count(pins.count)
+        if !pins.isEmpty {
+          for p in pins { c.unsigned(p.encoded) }
         }
+        c.count(ptl.count)
+        if !ptl.isEmpty {
+          for h in ptl {
+            c.signed(h.addr)
+            c.signed(h.table)
+          }
+        }
+        c.signed(retries)
       }
     }
   }
@@ -368,7 +373,7 @@ extension ThreadState {
   /// Replaces `self` and `registers` with the thread `reader` holds, in place: the frontier
   /// state's thread is overwritten where it lies in its array (no 170-byte temporary copied
   /// in), and a lock list that is empty and stays empty, as almost all are, is not touched.
-  mutating func decode(from reader: inout ByteReader, registers: inout [Value]) {
+  mutating func decode<Sink: RegisterSink>(from reader: inout ByteReader, registers: inout Sink) {
     // A local reader keeps the offset in a register instead of storing it after every field.
     var r = reader
     defer { reader = r }
@@ -376,17 +381,7 @@ extension ThreadState {
     let flags = r.byte()
     outcome = Outcome(rawValue: flags & 0xf)!
     mmap = MmapHold(rawValue: flags >> 4)!
-    let n = r.count()
-    if registers.isEmpty {
-      for _ in 0..<n { registers.append(r.value()) }
-    } else {
-      precondition(registers.count == n, "a thread's register count is fixed")
-      // Overwritten without comparing: the frontier state decoded into owns its register
-      // arrays once its previous successors are gone, so writing neither copies nor changes
-      // the storage its next successors will share (one uniqueness check for the thread,
-      // and a store instead of a comparison per register).
-      registers.withUnsafeMutableBufferPointer { r.values(into: $0) }
-    }
+    registers.take(r.count(), from: &r)
     switch r.byte() {
     case 0: wait = .none
     case 1: wait = .rcu(r.unsigned())
@@ -417,6 +412,37 @@ extension ThreadState {
     pins.overwrite(count: r.count()) { r.ref()! }
     ptl.overwrite(count: r.count()) { PTLHold(addr: r.signed(), table: r.signed()) }
     retries = r.signed()
+  }
+}
+
+/// Where ``ThreadState/decode(from:registers:)`` puts a thread's registers.
+protocol RegisterSink {
+  /// Takes the `n` registers `r` holds next.
+  mutating func take(_ n: Int, from r: inout ByteReader)
+}
+
+extension Array: RegisterSink where Element == Value {
+  /// Appends them to an empty array (a thread decoded afresh), else overwrites the registers
+  /// it holds, as many, in place.
+  @inline(__always)
+  mutating func take(_ n: Int, from r: inout ByteReader) {
+    if isEmpty {
+      for _ in 0..<n { append(r.value()) }
+    } else {
+      precondition(count == n, "a thread's register count is fixed")
+      withUnsafeMutableBufferPointer { r.values(into: $0) }
+    }
+  }
+}
+
+extension UnsafeMutableBufferPointer: RegisterSink where Element == Value {
+  /// Overwrites them in place, without comparing first: the frontier state decoded into
+  /// owns its registers (``Registers/withMutableRegisters(of:_:)``), so writing neither copies
+  /// nor changes storage its successors share.
+  @inline(__always)
+  func take(_ n: Int, from r: inout ByteReader) {
+    precondition(count == n, "a thread's register count is fixed")
+    r.values(into: self)
   }
 }
 

@@ -47,17 +47,12 @@ extension State {
   /// (with those written since the last ``restore(_:)``) are copied: the caller knows the
   /// others equal already.
   mutating func load(_ other: State, parts: Written = .all) {
-    if regs.count != other.regs.count {
-      regs = Array(repeating: [], count: other.regs.count)
-      written = .all
-    }
     written.insert(parts)
     restore(other)
   }
 
   /// Makes `self`, loaded from `other` (``load(_:)``) and written since, equal to `other`
-  /// again, copying only the parts ``written`` names, and clears ``written``. `self` must
-  /// have as many threads as `other`.
+  /// again, copying only the parts ``written`` names, and clears ``written``.
   mutating func restore(_ other: State) {
     let w = written
     if w.isEmpty { return }
@@ -65,9 +60,7 @@ extension State {
     if w.contains(.vmas) { vmas.overwrite(with: other.vmas) }
     if w.contains(.tables) { tables.overwrite(with: other.tables) }
     if w.contains(.threads) { threads.overwrite(with: other.threads) }
-    if w.contains(.regs) {
-      for t in other.regs.indices { regs[t].overwrite(with: other.regs[t]) }
-    }
+    if w.contains(.regs) { regs.overwrite(with: other.regs) }
     if w.contains(.rest) {
       if w.contains(.pages) { pages.overwrite(with: other.pages) }
       if w.contains(.objs) { objs.overwrite(with: other.objs) }
@@ -104,7 +97,7 @@ extension State {
     default:
       let t = k - Self.sharedComponents
       return (!written.contains(.threads) || SPFCheck.sameBytes(threads[t], other.threads[t]))
-        && (!written.contains(.regs) || regs[t].sameBytes(as: other.regs[t]))
+        && (!written.contains(.regs) || regs.sameBytes(of: t, as: other.regs))
     }
   }
 }

@@ -117,7 +117,7 @@ enum MmapHold: UInt8, Hashable, Sendable {
   case none, read, write
 }
 
-/// One thread's program counter and lock context (its registers are ``State/regs``[t], so a
+/// One thread's program counter and lock context (its registers are in ``State/regs``, so a
 /// thread is plain data).
 struct ThreadState: Hashable, Sendable {
   var pc: Int32 = 0
@@ -191,9 +191,8 @@ struct State: Hashable, Sendable {
   var pages: [PageState] = [] { didSet { written.insert(.pages) } }
   var objs: [ObjState] = [] { didSet { written.insert(.objs) } }
   var threads: [ThreadState] = [] { didSet { written.insert(.threads) } }
-  /// Each thread's registers, one array per thread (so a step that writes a register copies
-  /// only its own thread's registers, not every thread's).
-  var regs: [[Value]] = [] { didSet { written.insert(.regs) } }
+  /// Every thread's registers, in one array (see ``Registers``).
+  var regs = Registers() { didSet { written.insert(.regs) } }
   var callbacks: [Callback] = [] { didSet { written.insert(.callbacks) } }
   var globals: [Value] = [] { didSet { written.insert(.globals) } }
   var cells: [Value] = [] { didSet { written.insert(.cells) } }
@@ -204,7 +203,7 @@ struct State: Hashable, Sendable {
   var written = Written()
 
   /// Thread `t`'s registers.
-  func registers(of t: Int) -> [Value] { regs[t] }
+  func registers(of t: Int) -> ArraySlice<Value> { regs.of(t) }
 
   /// True when every thread has ended.
   var allEnded: Bool { threads.allSatisfy { $0.outcome != .running } }

@@ -100,7 +100,7 @@ extension StepContext {
       }
       let retries = th.retries + 1
       s.threads[t] = ThreadState()
-      for r in s.regs[t].indices { s.regs[t][r] = .none }
+      s.regs.clear(thread: t)
       th.retries = retries
       say("restarts from the top (retry \(retries))")
     case .done: th.outcome = .done; say("ends")

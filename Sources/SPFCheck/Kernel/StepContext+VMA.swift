@@ -81,7 +81,7 @@ extension StepContext {
       if case .snapshot(let snap) = source.payload {
         set(into, Self.read(field, start: snap.start, end: snap.end, prot: snap.prot, anon: snap.anon,
                             anonVma: snap.anonVma, policy: snap.policy, file: snap.file, torn: source.torn))
-        say("reads snapshot.\(field.rawValue) = \(show(s.regs[t][into]))")
+        say("reads snapshot.\(field.rawValue) = \(show(s.regs[t, into]))")
         return
       }
       let v = try vma(o)
@@ -89,7 +89,7 @@ extension StepContext {
       let torn = vm.bracketOwner >= 0 && Int(vm.bracketOwner) != t
       set(into, Self.read(field, start: vm.start, end: vm.end, prot: vm.prot, anon: vm.anon,
                           anonVma: vm.anonVma, policy: vm.policy, file: vm.file, torn: torn))
-      say("reads vma#\(v).\(field.rawValue) = \(show(s.regs[t][into]))\(torn ? " while another thread is mid-update" : "")")
+      say("reads vma#\(v).\(field.rawValue) = \(show(s.regs[t, into]))\(torn ? " while another thread is mid-update" : "")")
     /// Lespinasse's `pvma = *vma`: a thread-local copy in one step.
     case .vmaCopy(let o, let into):
       let v = try vma(o)

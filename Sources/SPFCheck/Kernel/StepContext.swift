@@ -75,7 +75,7 @@ struct StepContext {
   static func value(_ o: Operand, _ s: State, thread t: Int) -> Value {
     switch o {
     case .const(let v): return v
-    case .reg(let r): return s.regs[t][r]
+    case .reg(let r): return s.regs[t, r]
     }
   }
 
@@ -135,8 +135,8 @@ struct StepContext {
   /// Writes `v` to `register` (nothing when nil). An equal value is not written, so the
   /// successor keeps sharing its parent's register array.
   mutating func set(_ register: Int?, _ v: Value) {
-    guard let r = register, s.regs[t][r] != v else { return }
-    s.regs[t][r] = v
+    guard let r = register, s.regs[t, r] != v else { return }
+    s.regs[t, r] = v
   }
 
   /// Text for a value in messages and narration.

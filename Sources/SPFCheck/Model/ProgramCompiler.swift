@@ -42,7 +42,7 @@ extension ModelBuilder {
           throw n.error("at most \(UInt8.max) registers per thread are supported, found \(compiler.registerNames.count)")
         }
         state.threads.append(ThreadState())
-        state.regs.append(Array(repeating: .none, count: compiler.registerNames.count))
+        state.regs.append(thread: Array(repeating: .none, count: compiler.registerNames.count))
       }
       if count > 1 { group += 1 }
     }

@@ -56,7 +56,7 @@ struct Stepper {
   func register(_ thread: String, _ reg: String) throws -> Value {
     let t = try index(thread)
     let r = try #require(model.threads[t].registerNames.firstIndex(of: reg), "no register \(reg)")
-    return state.regs[t][r]
+    return state.regs[t, r]
   }
 
   /// A register holding a symbol (`ok`, `locked`, `detached`), as text.

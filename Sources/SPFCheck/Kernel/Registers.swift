@@ -1,0 +1,90 @@
+import Foundation
+
+/// Every thread's registers, one thread after another in one array.
+///
+/// A thread's register count is fixed by its program (``ThreadCompiler`` numbers its
+/// registers), so the layout never changes during an exploration: thread `t`'s registers
+/// are `values[starts[t]..<starts[t + 1]]`. One flat array of plain data, where there was one
+/// array per thread, lets the reused successor (`State+Reuse.swift`) copy back and compare
+/// every register with one `memcpy` or `memcmp`, not one per thread with a retain, a release
+/// and a uniqueness check each.
+struct Registers: Hashable, Sendable {
+  /// The registers of thread 0, then thread 1, and so on.
+  private(set) var values: [Value] = []
+  /// Where each thread's registers start, then where the last thread's end.
+  private(set) var starts: [Int32] = [0]
+
+  /// The number of threads.
+  var threadCount: Int { starts.count - 1 }
+
+  /// The positions in ``values`` of thread `t`'s registers.
+  @inline(__always)
+  func range(of t: Int) -> Range<Int> { Int(starts[t])..<Int(starts[t + 1]) }
+
+  /// Register `r` of thread `t`.
+  subscript(t: Int, r: Int) -> Value {
+    @inline(__always) get { values[Int(starts[t]) + r] }
+    @inline(__always) set { values[Int(starts[t]) + r] = newValue }
+  }
+
+  /// Thread `t`'s registers.
+  func of(_ t: Int) -> ArraySlice<Value> { values[range(of: t)] }
+
+  /// Adds a thread whose registers are `registers`.
+  mutating func append(thread registers: [Value]) {
+    values.append(contentsOf: registers)
+    starts.append(Int32(values.count))
+  }
+
+  /// Sets every register of thread `t` to `.none`.
+  mutating func clear(thread t: Int) {
+    for i in range(of: t) { values[i] = .none }
+  }
+
+  /// Swaps the registers of threads `a` and `b`, which run the same program (symmetry only
+  /// permutes threads declared together with `count: N`), so hold as many.
+  mutating func swapThreads(_ a: Int, _ b: Int) {
+    let (x, y) = (range(of: a), range(of: b))
+    precondition(x.count == y.count, "threads swapped by symmetry have as many registers")
+    for i in 0..<x.count { values.swapAt(x.lowerBound + i, y.lowerBound + i) }
+  }
+
+  /// Calls `body` with thread `t`'s registers.
+  @inline(__always)
+  func withRegisters<R>(of t: Int, _ body: (UnsafeBufferPointer<Value>) throws -> R) rethrows -> R {
+    let r = range(of: t)
+    return try values.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[r])) }
+  }
+
+  /// Calls `body` with thread `t`'s registers to overwrite in place.
+  @inline(__always)
+  mutating func withMutableRegisters<R>(of t: Int, _ body: (UnsafeMutableBufferPointer<Value>) throws -> R) rethrows
+    -> R
+  {
+    let r = range(of: t)
+    return try values.withUnsafeMutableBufferPointer { try body(UnsafeMutableBufferPointer(rebasing: $0[r])) }
+  }
+
+  /// Makes `self` equal to `other`, copying the registers into `self`'s storage. The layout
+  /// is taken by reference: it is never written, so it stays shared.
+  @inline(__always)
+  mutating func overwrite(with other: Registers) {
+    values.overwrite(with: other.values)
+    // O(1) when the two share the layout's storage, as they do from the second call on.
+    if starts != other.starts { starts = other.starts }
+  }
+
+  /// True when thread `t` holds the same register bytes in both (see ``sameBytes(_:_:)``).
+  @inline(__always)
+  func sameBytes(of t: Int, as other: Registers) -> Bool {
+    let r = range(of: t)
+    guard r == other.range(of: t), !r.isEmpty else { return r == other.range(of: t) }
+    return values.withUnsafeBytes { a in
+      other.values.withUnsafeBytes { b in
+        let stride = MemoryLayout<Value>.stride
+        return memcmp(a.baseAddress! + r.lowerBound * stride, b.baseAddress! + r.lowerBound * stride, r.count * stride)
+          == 0
+      }
+    }
+  }
+}
