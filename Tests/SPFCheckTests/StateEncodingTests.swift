@@ -129,9 +129,12 @@ import Testing
   }
 
   /// The explorer's next frontier in exact mode is the store's last entries read back as
-  /// 32-bit words: their vectors in id order, duplicates not repeated, none at the end.
-  @Test func wordsFromAnIdAreTheVectorsStoredSinceIt() {
-    var store = VisitedStore(mode: .exact, capacity: 16)
+  /// 32-bit words: their vectors in id order, duplicates not repeated, none at the end; the
+  /// same whether entries are placed by a table of starts or, all of one size, by their id
+  /// (the explorer's state store), and each entry reads back as itself.
+  @Test(arguments: [0, 12])
+  func wordsFromAnIdAreTheVectorsStoredSinceIt(entryBytes: Int) {
+    var store = VisitedStore(mode: .exact, capacity: 16, entryBytes: entryBytes)
     func vector(_ i: Int) -> [UInt32] { [UInt32(i), UInt32(i) &* 7, 0xFFFF_FFFF] }
     for i in 0..<3_000 {
       _ = vector(i).withUnsafeBytes { store.insert($0, hash: StateHash.hash($0)) }
@@ -141,11 +144,19 @@ import Testing
     #expect(store.words(from: 2_990) == (2_990..<3_000).flatMap(vector))
     #expect(store.words(from: 0) == (0..<3_000).flatMap(vector))
     #expect(store.words(from: 3_000).isEmpty)
+    store.withReader { reader in
+      #expect(reader.count == 3_000)
+      for i in stride(from: 0, to: 3_000, by: 7) {
+        #expect(Array(reader.encoding(of: i)) == vector(i).withUnsafeBytes { Array($0) })
+        #expect(vector(i).withUnsafeBytes { reader.find($0, hash: StateHash.hash($0)) } == i)
+      }
+    }
   }
 
   /// Exact mode compares bytes: two keys forced onto one hash are still two states.
-  @Test func exactStoreSeparatesHashCollisions() {
-    var store = VisitedStore(mode: .exact)
+  @Test(arguments: [0, 3])
+  func exactStoreSeparatesHashCollisions(entryBytes: Int) {
+    var store = VisitedStore(mode: .exact, entryBytes: entryBytes)
     let a: [UInt8] = [1, 2, 3]
     let b: [UInt8] = [1, 2, 4]
     #expect(a.withUnsafeBytes { store.insert($0, hash: 42) })

@@ -346,7 +346,8 @@ private struct Search {
     let model = explorer.model
     self.explorer = explorer
     width = State.componentCount(threads: model.threads.count)
-    store = VisitedStore(mode: explorer.options.fingerprint ? .fingerprint : .exact)
+    // A state is its vector of `width` 32-bit component ids.
+    store = VisitedStore(mode: explorer.options.fingerprint ? .fingerprint : .exact, entryBytes: width * 4)
     reached = model.threads.map { [Bool](repeating: false, count: $0.code.count) }
     stats.expandedByWorker = Array(repeating: 0, count: jobs)
   }

@@ -26,12 +26,18 @@ struct VisitedStore {
   /// doubles (an integer exceeds x exactly when it exceeds x rounded down, so the table grows
   /// at the same counts as before).
   private var growthBound: Int
-  /// Exact mode: the encodings, back to back, and where each state's begins.
+  /// Exact mode: the encodings, back to back, and where each state's begins (unused when
+  /// every entry takes ``entryBytes``).
   private var arena: [UInt8] = []
   private var starts: [Int] = [0]
+  /// The size of every entry when it is fixed (the explorer's states: one 32-bit component
+  /// id per component), else 0. Entry `id` then begins at `id × entryBytes` with no table of
+  /// starts: 8 bytes less per state, and one cache miss less per probe that compares bytes.
+  let entryBytes: Int
 
-  init(mode: Mode, capacity: Int = 1 << 16) {
+  init(mode: Mode, capacity: Int = 1 << 16, entryBytes: Int = 0) {
     self.mode = mode
+    self.entryBytes = entryBytes
     slots = [UInt64](repeating: 0, count: max(1024, capacity * 3 / 2))
     growthBound = Self.growthBound(slots: slots.count)
   }
@@ -107,7 +113,11 @@ struct VisitedStore {
     if let found { return (found, false) }
     slots[empty] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(count + 1)
     arena.append(contentsOf: bytes)
-    starts.append(arena.count)
+    if entryBytes == 0 {
+      starts.append(arena.count)
+    } else {
+      precondition(bytes.count == entryBytes, "an entry of a fixed-size store has another size")
+    }
     count += 1
     return (count - 1, true)
   }
@@ -119,8 +129,8 @@ struct VisitedStore {
   /// - Complexity: O(bytes copied).
   func words(from id: Int) -> [UInt32] {
     precondition(mode == .exact, "only exact stores hold encodings")
-    return arena.withUnsafeBytes { arena in
-      let bytes = UnsafeRawBufferPointer(rebasing: arena[starts[id]..<starts[count]])
+    return withReader { reader in
+      let bytes = UnsafeRawBufferPointer(rebasing: reader.arena[reader.start(of: id)..<reader.start(of: count)])
       precondition(bytes.count % 4 == 0, "the entries are not 32-bit words")
       return [UInt32](unsafeUninitializedCapacity: bytes.count / 4) { words, n in
         if !bytes.isEmpty { UnsafeMutableRawBufferPointer(words).copyMemory(from: bytes) }
@@ -148,9 +158,10 @@ struct VisitedStore {
       }
       slots[i] = slot + UInt64(count)  // the id (low half, plus one) shifted past this store's
     }
+    precondition(entryBytes == other.entryBytes, "absorbing entries of another size")
     let base = arena.count
     arena.append(contentsOf: other.arena)
-    starts.append(contentsOf: other.starts.dropFirst().lazy.map { $0 + base })
+    if entryBytes == 0 { starts.append(contentsOf: other.starts.dropFirst().lazy.map { $0 + base }) }
     count += other.count
   }
 
@@ -181,14 +192,18 @@ extension VisitedStore {
     fileprivate let slots: UnsafeBufferPointer<UInt64>
     fileprivate let arena: UnsafeRawBufferPointer
     fileprivate let starts: UnsafeBufferPointer<Int>
-
+    fileprivate let entryBytes: Int
     /// Number of entries.
-    var count: Int { starts.count - 1 }
+    let count: Int
+
+    /// Where entry `id` begins in the arena (`id` = ``count``: where the last one ends).
+    @inline(__always)
+    fileprivate func start(of id: Int) -> Int { entryBytes == 0 ? starts[id] : id * entryBytes }
 
     /// The encoding of entry `id`.
     @inline(__always)
     func encoding(of id: Int) -> UnsafeRawBufferPointer {
-      UnsafeRawBufferPointer(rebasing: arena[starts[id]..<starts[id + 1]])
+      UnsafeRawBufferPointer(rebasing: arena[start(of: id)..<start(of: id + 1)])
     }
 
     /// The id of `bytes`, or nil when absent (workers look components up with this).
@@ -223,7 +238,7 @@ extension VisitedStore {
     try slots.withUnsafeBufferPointer { slots in
       try arena.withUnsafeBytes { arena in
         try starts.withUnsafeBufferPointer { starts in
-          try body(Reader(slots: slots, arena: arena, starts: starts))
+          try body(Reader(slots: slots, arena: arena, starts: starts, entryBytes: entryBytes, count: count))
         }
       }
     }
