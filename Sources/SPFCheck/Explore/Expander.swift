@@ -121,15 +121,12 @@ struct Batch: Sendable {
 struct Expander {
   let executor: Executor
   let partialOrder: PartialOrder?
-  let symmetry: Symmetry?
-  private var writer = ByteWriter()
-  /// Encodes shared components while `writer` holds the changed threads' bytes.
-  private var sharedWriter = ByteWriter()
-  /// Per thread of the successor being stored: the end of its bytes in `writer`, or -1
-  /// when the step left it as in the parent.
-  private var threadEnds: [Int] = []
-  private var scratch = Symmetry.Scratch()
-  /// The successor every step of ``expand(_:vector:components:source:atDepthBound:into:)``
+  /// Encodes successors into component vectors, with its own scratch buffers. A stored
+  /// property apart from ``successor`` so that the successor can be passed to it `inout`
+  /// from a mutating method: the two accesses are to distinct stored properties of `self`,
+  /// which exclusivity allows, so the successor is never moved out of `self` for the call.
+  private var encoder: VectorEncoder
+  /// The successor every step of ``expand(_:changed:vector:components:source:atDepthBound:into:)``
   /// writes: loaded from the expanded state, restored after each step, and owning its arrays
   /// so that steps write them in place (see ``State/load(_:)``).
   private var successor = State()
@@ -141,8 +138,11 @@ struct Expander {
     executor = Executor(model: model)
     partialOrder = por ? PartialOrder(model: model, privateObjects: privateObjects) : nil
     let sym = Symmetry(model: model)
-    self.symmetry = symmetry && !sym.isTrivial ? sym : nil
+    encoder = VectorEncoder(symmetry: symmetry && !sym.isTrivial ? sym : nil)
   }
+
+  /// The symmetry reduction states are canonicalised by, nil when it is off or trivial.
+  var symmetry: Symmetry? { encoder.symmetry }
 
   /// Marks a component of a candidate's vector that is in the batch's `pending` list.
   static let pending = UInt32.max
@@ -170,147 +170,13 @@ struct Expander {
   /// Puts the initial state `s` in canonical form (symmetry) and appends its component vector
   /// to `out`, every component ``pending`` with its encoding in the arena.
   mutating func storeRoot(_ s: inout State, into out: inout Batch) {
-    symmetry?.canonicalize(&s, scratch: &scratch)
-    for k in 0..<State.componentCount(threads: s.threads.count) {
-      writer.reset()
-      s.encodeComponent(k, into: &writer)
-      append(writer.buffer, components: nil, into: &out)
-    }
-  }
-
-  /// Puts `s`, a successor of `parent`, in canonical form (symmetry) and appends its
-  /// component vector to `out`: the parent's id for every component `s` shares with
-  /// `parent`, the stored id of every other component already in `components` (looked up
-  /// here, in parallel, so the merge only interns components never seen before), and
-  /// ``pending`` (with the encoding in the arena) for the rest. `changed` says which threads
-  /// the move may have changed; the others keep the parent's ids without being compared.
-  ///
-  /// The parent is borrowed, not passed as an optional (wrapping it copies it, retaining
-  /// every array, once per successor).
-  private mutating func storeSuccessor(
-    _ s: inout State, of parent: borrowing State, parentVector: UnsafeBufferPointer<UInt32>,
-    components: VisitedStore.Reader, changed: ChangedThreads, into out: inout Batch
-  ) {
-    var changed = changed
-    if let symmetry {
-      // Canonical on return; done unless threads moved.
-      if storeCanonical(
-        &s, symmetry, parent: parent, parentVector: parentVector, components: components, changed: changed, into: &out)
-      {
-        return
-      }
-      changed = .unknown  // threads were renamed: compare each with the parent
-    }
-    for k in 0..<State.componentCount(threads: s.threads.count) {
-      if Self.same(k, s, as: parent, changed) {
-        out.vectors.append(parentVector[k])
-        continue
-      }
-      writer.reset()
-      s.encodeComponent(k, into: &writer)
-      append(writer.buffer, components: components, into: &out)
-    }
-  }
-
-  /// True when component `k` of `s`, the reused successor loaded from `parent`, is known to
-  /// equal the parent's: unwritten or byte-equal (``State/sameBytes(_:as:)``), unless
-  /// `changed` tells for a thread component (checked against the comparison by value in
-  /// debug builds). False may still mean equal; the component is then encoded and found.
-  private static func same(_ k: Int, _ s: State, as parent: State, _ changed: ChangedThreads) -> Bool {
-    let shared = State.sharedComponents
-    guard k >= shared, let same = changed.same(k - shared) else { return s.sameBytes(k, as: parent) }
-    assert(!same || s.sameComponent(k, as: parent), "a step changed thread \(k - shared) without reporting it")
-    return same
-  }
-
-  /// Appends the id of the component encoded as `bytes` when it is stored, else queues it
-  /// for the merge (``pending``).
-  private func append(_ bytes: UnsafeRawBufferPointer, components: VisitedStore.Reader?, into out: inout Batch) {
-    let hash = StateHash.hash(bytes)
-    if let id = components?.find(bytes, hash: hash) {
-      out.vectors.append(UInt32(id))
-      return
-    }
-    let start = out.arena.count
-    out.arena.append(contentsOf: bytes)
-    out.pending.append(PendingComponent(start: Int32(start), end: Int32(out.arena.count), hash: hash))
-    out.vectors.append(Self.pending)
-  }
-
-  /// Canonicalises `s` and stores its vector when symmetry moves no thread, encoding each
-  /// thread once: a thread the step did not change is ordered by the parent's stored bytes
-  /// and keeps the parent's id; a changed thread's encoding serves both the ordering and
-  /// the store.
-  ///
-  /// - Returns: false, with `s` canonical and nothing appended, when threads moved (their
-  ///   ids in the shared state were renamed, so every component must be encoded afresh).
-  private mutating func storeCanonical(
-    _ s: inout State, _ symmetry: Symmetry, parent: State, parentVector: UnsafeBufferPointer<UInt32>,
-    components: VisitedStore.Reader, changed: ChangedThreads, into out: inout Batch
-  ) -> Bool {
-    let shared = State.sharedComponents
-    let n = s.threads.count
-    writer.reset()
-    // Sized once per thread count and overwritten (emptying an array costs more than this).
-    if threadEnds.count != n { threadEnds = Array(repeating: -1, count: n) }
-    for t in 0..<n {
-      if Self.same(shared + t, s, as: parent, changed) {
-        threadEnds[t] = -1
-      } else {
-        s.encodeThread(t, into: &writer)
-        threadEnds[t] = writer.count
-      }
-    }
-    // Taken out of the scratch (not copied) so that writing it keeps its storage.
-    var encodings = scratch.encodings
-    scratch.encodings = []
-    if encodings.count != n { encodings = Array(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: n) }
-    // Written through a buffer pointer: one uniqueness check, not one per element.
-    encodings.withUnsafeMutableBufferPointer { encodings in
-      var start = 0
-      for t in 0..<n {
-        if threadEnds[t] < 0 {
-          encodings[t] = components.encoding(of: Int(parentVector[shared + t]))
-        } else {
-          encodings[t] = UnsafeRawBufferPointer(rebasing: writer.buffer[start..<threadEnds[t]])
-          start = threadEnds[t]
-        }
-      }
-    }
-    defer { scratch.encodings = encodings }
-    if symmetry.canonicalize(&s, encodings: encodings, scratch: &scratch) { return false }
-    for k in 0..<shared {
-      if s.sameBytes(k, as: parent) {
-        out.vectors.append(parentVector[k])
-        continue
-      }
-      sharedWriter.reset()
-      s.encodeComponent(k, into: &sharedWriter)
-      append(sharedWriter.buffer, components: components, into: &out)
-    }
-    for t in s.threads.indices {
-      if threadEnds[t] < 0 {
-        out.vectors.append(parentVector[shared + t])
-      } else {
-        append(encodings[t], components: components, into: &out)
-      }
-    }
-    return true
+    encoder.storeRoot(&s, into: &out)
   }
 
   /// The canonical component vector of `s` when every component is already stored, else nil
   /// (trace reconstruction).
   mutating func canonicalVector(_ s: State, components: LevelComponents) -> [UInt32]? {
-    var copy = s
-    if let symmetry { symmetry.canonicalize(&copy, scratch: &scratch) }
-    var vector: [UInt32] = []
-    for k in 0..<State.componentCount(threads: copy.threads.count) {
-      writer.reset()
-      copy.encodeComponent(k, into: &writer)
-      guard let id = components.find(writer.buffer, hash: StateHash.hash(writer.buffer)) else { return nil }
-      vector.append(UInt32(id))
-    }
-    return vector
+    encoder.canonicalVector(s, components: components)
   }
 
   /// Expands `s`, the `source`-th state of the batch, appending its items to `out`.
@@ -340,11 +206,7 @@ struct Expander {
       return
     }
     let start = out.mark
-    // Taken out of `self` (not copied) so that its arrays stay unshared while steps write them.
-    var next = State()
-    swap(&next, &successor)
-    defer { swap(&next, &successor) }
-    next.load(s, parts: stale)
+    successor.load(s, parts: stale)
     stale = State.Written()
     var successors = 0
     // A coalesced step's model error: thrown once every step has run, the successors after
@@ -357,14 +219,14 @@ struct Expander {
         var branch = 0
         var branches = 1
         while branch < branches {
-          defer { next.restore(s) }
-          let result = try executor.step(&next, thread: t, branch: branch)
+          defer { successor.restore(s) }
+          let result = try executor.step(&successor, thread: t, branch: branch)
           branches = result.branches
           successors += 1
           if !atDepthBound && failure == nil {
             do throws(ModelError) {
               try add(
-                &next, Move(thread: Int16(t), branch: UInt8(branch), coalesced: 0), result.violation,
+                Move(thread: Int16(t), branch: UInt8(branch), coalesced: 0), result.violation,
                 othersChanged: result.changedOtherThreads, of: s, vector: vector, components: components,
                 source: source, into: &out)
             } catch {
@@ -375,13 +237,13 @@ struct Expander {
         }
       }
       if ample == nil && executor.isGracePeriodEnabled(s) {
-        defer { next.restore(s) }
-        let result = executor.gracePeriod(&next)
+        defer { successor.restore(s) }
+        let result = executor.gracePeriod(&successor)
         successors += 1
         if !atDepthBound && failure == nil {
           // The grace period coalesces nothing, so cannot throw.
           try add(
-            &next, Move(thread: Int16(Choice.gracePeriod), branch: 0, coalesced: 0), result.violation,
+            Move(thread: Int16(Choice.gracePeriod), branch: 0, coalesced: 0), result.violation,
             othersChanged: false, of: s, vector: vector, components: components, source: source, into: &out)
         }
       }
@@ -397,10 +259,13 @@ struct Expander {
     }
   }
 
-  /// Coalesces `next`, the successor of `s` by `move`, and stores it, or appends the
+  /// Coalesces ``successor``, the successor of `s` by `move`, and stores it, or appends the
   /// violation its move committed.
+  ///
+  /// Works on the stored property rather than an `inout` parameter: a mutating method given
+  /// `&successor` would access `self` and its `successor` at once, which exclusivity forbids.
   private mutating func add(
-    _ next: inout State, _ move: Move, _ violation: Violation?, othersChanged: Bool, of s: borrowing State,
+    _ move: Move, _ violation: Violation?, othersChanged: Bool, of s: borrowing State,
     vector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader, source: Int32, into out: inout Batch
   ) throws(ModelError) {
     var move = move
@@ -408,7 +273,7 @@ struct Expander {
     var othersChanged = othersChanged
     if move.thread >= 0 { out.markReached(thread: Int(move.thread), pc: Int(s.threads[Int(move.thread)].pc)) }
     if violation == nil && move.thread >= 0 {
-      violation = try coalesce(&next, &move, othersChanged: &othersChanged, into: &out)
+      violation = try coalesce(&move, othersChanged: &othersChanged, into: &out)
     }
     if let violation {
       out.items.append(BatchItem(kind: .stepViolation, source: source, move: move, violation: violation))
@@ -419,24 +284,26 @@ struct Expander {
       firstPending: Int32(out.pending.count))
     let changed: ChangedThreads =
       move.thread < 0 ? .none : othersChanged ? .unknown : .only(Int(move.thread))
-    storeSuccessor(&next, of: s, parentVector: vector, components: components, changed: changed, into: &out)
+    encoder.storeSuccessor(
+      &successor, of: s, parentVector: vector, components: components, changed: changed, into: &out)
     out.items.append(item)
   }
 
-  /// Runs the local and private steps that follow `move` on the same thread (see ``PartialOrder``).
+  /// Runs on ``successor`` the local and private steps that follow `move` on the same thread
+  /// (see ``PartialOrder``).
   ///
   /// - Parameters:
   ///   - othersChanged: set when a coalesced step changed another thread.
   ///   - out: the batch each coalesced step is marked reached in.
   /// - Returns: the violation a coalesced step committed, if any.
-  private func coalesce(
-    _ s: inout State, _ move: inout Move, othersChanged: inout Bool, into out: inout Batch
+  private mutating func coalesce(
+    _ move: inout Move, othersChanged: inout Bool, into out: inout Batch
   ) throws(ModelError) -> Violation? {
     guard let partialOrder else { return nil }
     let t = Int(move.thread)
-    while move.coalesced < UInt8.max && partialOrder.coalesces(s, t) {
-      out.markReached(thread: t, pc: Int(s.threads[t].pc))
-      let result = try executor.step(&s, thread: t, branch: 0)
+    while move.coalesced < UInt8.max && partialOrder.coalesces(successor, t) {
+      out.markReached(thread: t, pc: Int(successor.threads[t].pc))
+      let result = try executor.step(&successor, thread: t, branch: 0)
       move.coalesced += 1
       othersChanged = othersChanged || result.changedOtherThreads
       if let v = result.violation { return v }
@@ -470,5 +337,173 @@ struct Expander {
       if let v = result.violation { return (.violated(v), k + 2) }
     }
     return (.stepped, Int(move.coalesced) + 1)
+  }
+}
+
+extension Expander {
+  /// Puts states in canonical form (symmetry) and encodes them into component vectors for
+  /// the store, holding the scratch buffers that takes so that they are reused from state to
+  /// state. Kept apart from the expander's ``Expander/successor`` (see ``Expander/encoder``).
+  private struct VectorEncoder {
+    let symmetry: Symmetry?
+    private var writer = ByteWriter()
+    /// Encodes shared components while `writer` holds the changed threads' bytes.
+    private var sharedWriter = ByteWriter()
+    /// Per thread of the successor being stored: the end of its bytes in `writer`, or -1
+    /// when the step left it as in the parent.
+    private var threadEnds: [Int] = []
+    private var scratch = Symmetry.Scratch()
+
+    init(symmetry: Symmetry?) {
+      self.symmetry = symmetry
+    }
+
+    /// Puts the initial state `s` in canonical form (symmetry) and appends its component
+    /// vector to `out`, every component ``Expander/pending`` with its encoding in the arena.
+    mutating func storeRoot(_ s: inout State, into out: inout Batch) {
+      symmetry?.canonicalize(&s, scratch: &scratch)
+      for k in 0..<State.componentCount(threads: s.threads.count) {
+        writer.reset()
+        s.encodeComponent(k, into: &writer)
+        append(writer.buffer, components: nil, into: &out)
+      }
+    }
+
+    /// Puts `s`, a successor of `parent`, in canonical form (symmetry) and appends its
+    /// component vector to `out`: the parent's id for every component `s` shares with
+    /// `parent`, the stored id of every other component already in `components` (looked up
+    /// here, in parallel, so the merge only interns components never seen before), and
+    /// ``Expander/pending`` (with the encoding in the arena) for the rest. `changed` says
+    /// which threads the move may have changed; the others keep the parent's ids without
+    /// being compared.
+    ///
+    /// The parent is borrowed, not passed as an optional (wrapping it copies it, retaining
+    /// every array, once per successor).
+    mutating func storeSuccessor(
+      _ s: inout State, of parent: borrowing State, parentVector: UnsafeBufferPointer<UInt32>,
+      components: VisitedStore.Reader, changed: ChangedThreads, into out: inout Batch
+    ) {
+      var changed = changed
+      if let symmetry {
+        // Canonical on return; done unless threads moved.
+        if storeCanonical(
+          &s, symmetry, parent: parent, parentVector: parentVector, components: components, changed: changed,
+          into: &out)
+        {
+          return
+        }
+        changed = .unknown  // threads were renamed: compare each with the parent
+      }
+      for k in 0..<State.componentCount(threads: s.threads.count) {
+        if Self.same(k, s, as: parent, changed) {
+          out.vectors.append(parentVector[k])
+          continue
+        }
+        writer.reset()
+        s.encodeComponent(k, into: &writer)
+        append(writer.buffer, components: components, into: &out)
+      }
+    }
+
+    /// True when component `k` of `s`, the reused successor loaded from `parent`, is known to
+    /// equal the parent's: unwritten or byte-equal (``State/sameBytes(_:as:)``), unless
+    /// `changed` tells for a thread component (checked against the comparison by value in
+    /// debug builds). False may still mean equal; the component is then encoded and found.
+    private static func same(_ k: Int, _ s: State, as parent: State, _ changed: ChangedThreads) -> Bool {
+      let shared = State.sharedComponents
+      guard k >= shared, let same = changed.same(k - shared) else { return s.sameBytes(k, as: parent) }
+      assert(!same || s.sameComponent(k, as: parent), "a step changed thread \(k - shared) without reporting it")
+      return same
+    }
+
+    /// Appends the id of the component encoded as `bytes` when it is stored, else queues it
+    /// for the merge (``Expander/pending``).
+    private func append(_ bytes: UnsafeRawBufferPointer, components: VisitedStore.Reader?, into out: inout Batch) {
+      let hash = StateHash.hash(bytes)
+      if let id = components?.find(bytes, hash: hash) {
+        out.vectors.append(UInt32(id))
+        return
+      }
+      let start = out.arena.count
+      out.arena.append(contentsOf: bytes)
+      out.pending.append(PendingComponent(start: Int32(start), end: Int32(out.arena.count), hash: hash))
+      out.vectors.append(Expander.pending)
+    }
+
+    /// Canonicalises `s` and stores its vector when symmetry moves no thread, encoding each
+    /// thread once: a thread the step did not change is ordered by the parent's stored bytes
+    /// and keeps the parent's id; a changed thread's encoding serves both the ordering and
+    /// the store.
+    ///
+    /// - Returns: false, with `s` canonical and nothing appended, when threads moved (their
+    ///   ids in the shared state were renamed, so every component must be encoded afresh).
+    private mutating func storeCanonical(
+      _ s: inout State, _ symmetry: Symmetry, parent: State, parentVector: UnsafeBufferPointer<UInt32>,
+      components: VisitedStore.Reader, changed: ChangedThreads, into out: inout Batch
+    ) -> Bool {
+      let shared = State.sharedComponents
+      let n = s.threads.count
+      writer.reset()
+      // Sized once per thread count and overwritten (emptying an array costs more than this).
+      if threadEnds.count != n { threadEnds = Array(repeating: -1, count: n) }
+      for t in 0..<n {
+        if Self.same(shared + t, s, as: parent, changed) {
+          threadEnds[t] = -1
+        } else {
+          s.encodeThread(t, into: &writer)
+          threadEnds[t] = writer.count
+        }
+      }
+      // Taken out of the scratch (not copied) so that writing it keeps its storage.
+      var encodings = scratch.encodings
+      scratch.encodings = []
+      if encodings.count != n { encodings = Array(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: n) }
+      // Written through a buffer pointer: one uniqueness check, not one per element.
+      encodings.withUnsafeMutableBufferPointer { encodings in
+        var start = 0
+        for t in 0..<n {
+          if threadEnds[t] < 0 {
+            encodings[t] = components.encoding(of: Int(parentVector[shared + t]))
+          } else {
+            encodings[t] = UnsafeRawBufferPointer(rebasing: writer.buffer[start..<threadEnds[t]])
+            start = threadEnds[t]
+          }
+        }
+      }
+      defer { scratch.encodings = encodings }
+      if symmetry.canonicalize(&s, encodings: encodings, scratch: &scratch) { return false }
+      for k in 0..<shared {
+        if s.sameBytes(k, as: parent) {
+          out.vectors.append(parentVector[k])
+          continue
+        }
+        sharedWriter.reset()
+        s.encodeComponent(k, into: &sharedWriter)
+        append(sharedWriter.buffer, components: components, into: &out)
+      }
+      for t in s.threads.indices {
+        if threadEnds[t] < 0 {
+          out.vectors.append(parentVector[shared + t])
+        } else {
+          append(encodings[t], components: components, into: &out)
+        }
+      }
+      return true
+    }
+
+    /// The canonical component vector of `s` when every component is already stored, else
+    /// nil (trace reconstruction).
+    mutating func canonicalVector(_ s: State, components: LevelComponents) -> [UInt32]? {
+      var copy = s
+      if let symmetry { symmetry.canonicalize(&copy, scratch: &scratch) }
+      var vector: [UInt32] = []
+      for k in 0..<State.componentCount(threads: copy.threads.count) {
+        writer.reset()
+        copy.encodeComponent(k, into: &writer)
+        guard let id = components.find(writer.buffer, hash: StateHash.hash(writer.buffer)) else { return nil }
+        vector.append(UInt32(id))
+      }
+      return vector
+    }
   }
 }
