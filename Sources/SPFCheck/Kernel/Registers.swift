@@ -46,7 +46,10 @@ struct Registers: Hashable, Sendable {
   mutating func swapThreads(_ a: Int, _ b: Int) {
     let (x, y) = (range(of: a), range(of: b))
     precondition(x.count == y.count, "threads swapped by symmetry have as many registers")
-    for i in 0..<x.count { values.swapAt(x.lowerBound + i, y.lowerBound + i) }
+    // Through one buffer pointer: `values.swapAt` checked uniqueness and bounds per register.
+    values.withUnsafeMutableBufferPointer { v in
+      for i in 0..<x.count { v.swapAt(x.lowerBound + i, y.lowerBound + i) }
+    }
   }
 
   /// Calls `body` with thread `t`'s registers.
