@@ -232,13 +232,19 @@ import Testing
     s.threads[2].pc = 12
     s.mm.mmapWriter = 0
     s.mm.mmapReaders = 0b110
-    try #require(!s.registers(of: 0).isEmpty)
-    s.regs[0, 0] = Value(.int(42))
+    let n = s.registers(of: 0).count
+    try #require(n > 1)
+    // Every register of the three threads tells its thread and index apart.
+    for t in 0..<3 {
+      for r in 0..<n { s.regs[t, r] = Value(.int(100 * t + r)) }
+    }
     let original = s
     s.renameThreads([1, 2, 0, 3])
     #expect(s.threads.map(\.pc) == [12, 10, 11, 0])
-    #expect(s.registers(of: 1).first == Value(.int(42)), "registers travel with their thread")
-    #expect(s.regs.threadCount == original.regs.threadCount)
+    for (from, to) in [(0, 1), (1, 2), (2, 0)] {
+      #expect(s.registers(of: to) == original.registers(of: from), "registers travel with their thread")
+    }
+    #expect(s.registers(of: 3) == original.registers(of: 3))
     #expect(s.mm.mmapWriter == 1)
     #expect(s.mm.mmapReaders == 0b101)
     s.renameThreads([1, 2, 0, 3])

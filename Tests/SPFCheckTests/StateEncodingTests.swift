@@ -327,7 +327,8 @@ extension StateEncodingTests {
           let fresh = ThreadState(decoding: &r, registers: &decodedRegisters)
           #expect(fresh == t && decodedRegisters == regs, "\(t)")
           #expect(r.offset == bytes.count)
-          // Over a thread holding locks, as a frontier state's thread is overwritten.
+          // Over a thread holding locks and over its old registers, in place, as a frontier
+          // state's thread is overwritten (``State/replaceComponent(_:from:)``).
           var busy = ThreadState()
           busy.vmaReadLocks.append(9)
           busy.pins.append(Ref(kind: .vma, index: 1))
@@ -336,7 +337,10 @@ extension StateEncodingTests {
           busy.retries = 1
           var oldRegisters = regs.map { _ in Value(.int(-5)) }
           var again = ByteReader(raw)
-          busy.decode(from: &again, registers: &oldRegisters)
+          oldRegisters.withUnsafeMutableBufferPointer { buffer in
+            var buffer = buffer
+            busy.decode(from: &again, registers: &buffer)
+          }
           #expect(busy == t && oldRegisters == regs, "\(t) over a busy thread")
           #expect(again.offset == bytes.count)
         }

@@ -128,7 +128,7 @@ struct Expander {
   private var encoder: VectorEncoder
   /// The successor every step of ``expand(_:changed:vector:components:source:atDepthBound:into:)``
   /// writes: loaded from the expanded state, restored after each step, and owning its arrays
-  /// so that steps write them in place (see ``State/load(_:)``).
+  /// so that steps write them in place (see ``State/load(_:parts:)``).
   private var successor = State()
   /// The parts in which ``successor`` may differ from the state `expand` is called with next:
   /// the union of the `changed` sets given since it was last loaded (every part at first).

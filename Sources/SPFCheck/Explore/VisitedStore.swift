@@ -147,6 +147,7 @@ struct VisitedStore {
   ///   without rehashing or comparing encodings.
   mutating func absorb(_ other: VisitedStore) {
     precondition(mode == .exact && other.mode == .exact, "only exact stores hold encodings")
+    precondition(entryBytes == other.entryBytes, "absorbing entries of another size")
     guard other.count > 0 else { return }
     while count + other.count > growthBound { grow() }
     let n = slots.count
@@ -158,7 +159,6 @@ struct VisitedStore {
       }
       slots[i] = slot + UInt64(count)  // the id (low half, plus one) shifted past this store's
     }
-    precondition(entryBytes == other.entryBytes, "absorbing entries of another size")
     let base = arena.count
     arena.append(contentsOf: other.arena)
     if entryBytes == 0 { starts.append(contentsOf: other.starts.dropFirst().lazy.map { $0 + base }) }

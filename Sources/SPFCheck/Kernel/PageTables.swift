@@ -151,7 +151,7 @@ struct PageTables: RandomAccessCollection, Hashable, Sendable {
 
   // MARK: Reuse
 
-  /// Makes `self` equal to `other` in `self`'s own storage (see ``State/load(_:)``).
+  /// Makes `self` equal to `other` in `self`'s own storage (see ``State/load(_:parts:)``).
   mutating func overwrite(with other: PageTables) {
     items.overwrite(with: other.items)
     count = other.count

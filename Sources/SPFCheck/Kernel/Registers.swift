@@ -1,5 +1,3 @@
-import Foundation
-
 /// Every thread's registers, one thread after another in one array.
 ///
 /// A thread's register count is fixed by its program (``ThreadCompiler`` numbers its
@@ -81,12 +79,11 @@ struct Registers: Hashable, Sendable {
   @inline(__always)
   func sameBytes(of t: Int, as other: Registers) -> Bool {
     let r = range(of: t)
-    guard r == other.range(of: t), !r.isEmpty else { return r == other.range(of: t) }
+    guard r == other.range(of: t) else { return false }
+    let bytes = (r.lowerBound * MemoryLayout<Value>.stride)..<(r.upperBound * MemoryLayout<Value>.stride)
     return values.withUnsafeBytes { a in
       other.values.withUnsafeBytes { b in
-        let stride = MemoryLayout<Value>.stride
-        return memcmp(a.baseAddress! + r.lowerBound * stride, b.baseAddress! + r.lowerBound * stride, r.count * stride)
-          == 0
+        SPFCheck.sameBytes(UnsafeRawBufferPointer(rebasing: a[bytes]), UnsafeRawBufferPointer(rebasing: b[bytes]))
       }
     }
   }

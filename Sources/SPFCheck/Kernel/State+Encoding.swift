@@ -363,8 +363,7 @@ extension ThreadState {
     }
   }
 
-  /// Decodes one thread and its registers: into `registers` when it is empty, else over the
-  /// registers it holds (the thread's previous ones, as many), in place.
+  /// Decodes one thread, and its registers into `registers` (empty).
   init(decoding r: inout ByteReader, registers: inout [Value]) {
     self.init()
     decode(from: &r, registers: &registers)
@@ -422,16 +421,10 @@ protocol RegisterSink {
 }
 
 extension Array: RegisterSink where Element == Value {
-  /// Appends them to an empty array (a thread decoded afresh), else overwrites the registers
-  /// it holds, as many, in place.
-  @inline(__always)
+  /// Appends them to an empty array (a thread decoded afresh; ``State/regs`` then takes them).
   mutating func take(_ n: Int, from r: inout ByteReader) {
-    if isEmpty {
-      for _ in 0..<n { append(r.value()) }
-    } else {
-      precondition(count == n, "a thread's register count is fixed")
-      withUnsafeMutableBufferPointer { r.values(into: $0) }
-    }
+    precondition(isEmpty, "a thread's registers are decoded into an empty array")
+    for _ in 0..<n { append(r.value()) }
   }
 }
 

@@ -6,7 +6,7 @@ import Foundation
 /// allocates a copy and the successor's destruction frees it: about a quarter of a
 /// successor's instructions went to that copy-on-write traffic (retain, release, malloc,
 /// free, memcpy). The expander instead keeps one successor whose arrays it owns outright,
-/// loads each frontier state into it (``load(_:)``), lets every step write it in place, and
+/// loads each frontier state into it (``load(_:parts:)``), lets every step write it in place, and
 /// copies back only the parts the step wrote (``restore(_:)``, told by ``written``). Every
 /// element type is plain data (`BitwiseCopyable`), so these copies are `memcpy`.
 extension State {
@@ -51,7 +51,7 @@ extension State {
     restore(other)
   }
 
-  /// Makes `self`, loaded from `other` (``load(_:)``) and written since, equal to `other`
+  /// Makes `self`, loaded from `other` (``load(_:parts:)``) and written since, equal to `other`
   /// again, copying only the parts ``written`` names, and clears ``written``.
   mutating func restore(_ other: State) {
     let w = written
@@ -106,9 +106,13 @@ extension State {
 /// equal values may differ in bytes they do not use.
 @inline(__always)
 func sameBytes<T: BitwiseCopyable>(_ a: T, _ b: T) -> Bool {
-  withUnsafeBytes(of: a) { a in
-    withUnsafeBytes(of: b) { b in memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
-  }
+  withUnsafeBytes(of: a) { a in withUnsafeBytes(of: b) { b in sameBytes(a, b) } }
+}
+
+/// True when the two buffers hold as many bytes, the same ones.
+@inline(__always)
+func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+  a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
 }
 
 extension Array where Element: BitwiseCopyable {
@@ -134,9 +138,6 @@ extension Array where Element: BitwiseCopyable {
   /// ``sameBytes(_:_:)``).
   @inline(__always)
   func sameBytes(as other: [Element]) -> Bool {
-    guard count == other.count else { return false }
-    return withUnsafeBytes { a in
-      other.withUnsafeBytes { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
-    }
+    withUnsafeBytes { a in other.withUnsafeBytes { b in SPFCheck.sameBytes(a, b) } }
   }
 }

@@ -182,7 +182,7 @@ struct Callback: Hashable, Sendable {
 /// A complete state of the modelled system.
 ///
 /// Every array notes in ``written`` that it was written, so that a successor reused from
-/// step to step copies back only what a step changed (see ``load(_:)``). The observers do
+/// step to step copies back only what a step changed (see ``load(_:parts:)``). The observers do
 /// not read the old value, so a write still changes the array in place.
 struct State: Hashable, Sendable {
   var mm = MMState() { didSet { written.insert(.mm) } }
@@ -198,7 +198,7 @@ struct State: Hashable, Sendable {
   var cells: [Value] = [] { didSet { written.insert(.cells) } }
   /// VMAs in the VMA tree, in insertion order.
   var tree: [Int32] = [] { didSet { written.insert(.tree) } }
-  /// The parts written since ``load(_:)`` or ``restore(_:)`` last cleared it. Not part of
+  /// The parts written since ``load(_:parts:)`` or ``restore(_:)`` last cleared it. Not part of
   /// the state's value: it compares equal and hashes to nothing.
   var written = Written()
 
