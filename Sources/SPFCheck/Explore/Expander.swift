@@ -219,19 +219,24 @@ struct Expander {
         var branch = 0
         var branches = 1
         while branch < branches {
-          defer { successor.restore(s) }
+          // The thread whose state alone (of all threads and registers) may differ from `s`'s
+          // after the step, if known: restoring then copies only that thread back.
+          var onlyThread: Int? = nil
+          defer { successor.restore(s, onlyThread: onlyThread) }
           let result = try executor.step(&successor, thread: t, branch: branch)
           branches = result.branches
           successors += 1
           if !atDepthBound && failure == nil {
             do throws(ModelError) {
-              try add(
+              onlyThread = try add(
                 Move(thread: Int16(t), branch: UInt8(branch), coalesced: 0), result.violation,
                 othersChanged: result.changedOtherThreads, of: s, vector: vector, components: components,
                 source: source, into: &out)
             } catch {
               failure = error
             }
+          } else if result.violation == nil && !result.changedOtherThreads {
+            onlyThread = t
           }
           branch += 1
         }
@@ -242,7 +247,7 @@ struct Expander {
         successors += 1
         if !atDepthBound && failure == nil {
           // The grace period coalesces nothing, so cannot throw.
-          try add(
+          _ = try add(
             Move(thread: Int16(Choice.gracePeriod), branch: 0, coalesced: 0), result.violation,
             othersChanged: false, of: s, vector: vector, components: components, source: source, into: &out)
         }
@@ -262,12 +267,16 @@ struct Expander {
   /// Coalesces ``successor``, the successor of `s` by `move`, and stores it, or appends the
   /// violation its move committed.
   ///
+  /// - Returns: the moving thread when it is the only thread (with its registers) in which
+  ///   ``successor`` may now differ from `s`: no step changed another thread, none violated,
+  ///   and symmetry renamed no thread. Nil when that is not known.
+  ///
   /// Works on the stored property rather than an `inout` parameter: a mutating method given
   /// `&successor` would access `self` and its `successor` at once, which exclusivity forbids.
   private mutating func add(
     _ move: Move, _ violation: Violation?, othersChanged: Bool, of s: borrowing State,
     vector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader, source: Int32, into out: inout Batch
-  ) throws(ModelError) {
+  ) throws(ModelError) -> Int? {
     var move = move
     var violation = violation
     var othersChanged = othersChanged
@@ -277,16 +286,18 @@ struct Expander {
     }
     if let violation {
       out.items.append(BatchItem(kind: .stepViolation, source: source, move: move, violation: violation))
-      return
+      return nil
     }
     let item = BatchItem(
       kind: .candidate, source: source, move: move, vector: Int32(out.vectors.count),
       firstPending: Int32(out.pending.count))
     let changed: ChangedThreads =
       move.thread < 0 ? .none : othersChanged ? .unknown : .only(Int(move.thread))
-    encoder.storeSuccessor(
+    let renamed = encoder.storeSuccessor(
       &successor, of: s, parentVector: vector, components: components, changed: changed, into: &out)
     out.items.append(item)
+    guard case .only(let t) = changed, !renamed else { return nil }
+    return t
   }
 
   /// Runs on ``successor`` the local and private steps that follow `move` on the same thread
@@ -377,12 +388,14 @@ extension Expander {
     /// which threads the move may have changed; the others keep the parent's ids without
     /// being compared.
     ///
+    /// - Returns: true when symmetry moved threads, renaming them in `s`.
+    ///
     /// The parent is borrowed, not passed as an optional (wrapping it copies it, retaining
     /// every array, once per successor).
     mutating func storeSuccessor(
       _ s: inout State, of parent: borrowing State, parentVector: UnsafeBufferPointer<UInt32>,
       components: VisitedStore.Reader, changed: ChangedThreads, into out: inout Batch
-    ) {
+    ) -> Bool {
       var changed = changed
       if let symmetry {
         // Canonical on return; done unless threads moved.
@@ -390,7 +403,7 @@ extension Expander {
           &s, symmetry, parent: parent, parentVector: parentVector, components: components, changed: changed,
           into: &out)
         {
-          return
+          return false
         }
         changed = .unknown  // threads were renamed: compare each with the parent
       }
@@ -403,6 +416,7 @@ extension Expander {
         s.encodeComponent(k, into: &writer)
         append(writer.buffer, components: components, into: &out)
       }
+      return symmetry != nil
     }
 
     /// True when component `k` of `s`, the reused successor loaded from `parent`, is known to

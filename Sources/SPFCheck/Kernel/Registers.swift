@@ -75,6 +75,19 @@ struct Registers: Hashable, Sendable {
     if starts != other.starts { starts = other.starts }
   }
 
+  /// Makes thread `t`'s registers equal to its registers in `other`, which has the same
+  /// layout (a state this one was loaded from).
+  @inline(__always)
+  mutating func overwrite(thread t: Int, with other: Registers) {
+    let r = range(of: t)
+    guard !r.isEmpty else { return }
+    values.withUnsafeMutableBufferPointer { dst in
+      other.values.withUnsafeBufferPointer { src in
+        (dst.baseAddress! + r.lowerBound).update(from: src.baseAddress! + r.lowerBound, count: r.count)
+      }
+    }
+  }
+
   /// True when thread `t` holds the same register bytes in both (see ``sameBytes(_:_:)``).
   @inline(__always)
   func sameBytes(of t: Int, as other: Registers) -> Bool {

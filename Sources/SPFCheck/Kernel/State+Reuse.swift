@@ -53,14 +53,24 @@ extension State {
 
   /// Makes `self`, loaded from `other` (``load(_:parts:)``) and written since, equal to `other`
   /// again, copying only the parts ``written`` names, and clears ``written``.
-  mutating func restore(_ other: State) {
+  ///
+  /// `onlyThread`, when given, says that of the threads and their registers only thread
+  /// `onlyThread`'s may differ from `other`'s (a step that reported changing no other thread,
+  /// and no symmetry renaming since): only that thread and its registers are copied back, not
+  /// every thread's.
+  mutating func restore(_ other: State, onlyThread: Int? = nil) {
     let w = written
     if w.isEmpty { return }
     if w.contains(.mm) { mm = other.mm }
     if w.contains(.vmas) { vmas.overwrite(with: other.vmas) }
     if w.contains(.tables) { tables.overwrite(with: other.tables) }
-    if w.contains(.threads) { threads.overwrite(with: other.threads) }
-    if w.contains(.regs) { regs.overwrite(with: other.regs) }
+    if let t = onlyThread {
+      if w.contains(.threads) { threads[t] = other.threads[t] }
+      if w.contains(.regs) { regs.overwrite(thread: t, with: other.regs) }
+    } else {
+      if w.contains(.threads) { threads.overwrite(with: other.threads) }
+      if w.contains(.regs) { regs.overwrite(with: other.regs) }
+    }
     if w.contains(.rest) {
       if w.contains(.pages) { pages.overwrite(with: other.pages) }
       if w.contains(.objs) { objs.overwrite(with: other.objs) }
@@ -70,6 +80,9 @@ extension State {
       if w.contains(.tree) { tree.overwrite(with: other.tree) }
     }
     written = Written()
+    assert(
+      onlyThread == nil || (threads == other.threads && regs == other.regs),
+      "restore(onlyThread:) left another thread different")
   }
 
   /// True when component `k` (see ``encodeComponent(_:into:)``) of `self`, loaded from
