@@ -4,7 +4,7 @@ import Foundation
 ///
 /// ```
 /// spfcheck-bench [--cases a,b] [--max-states N] [--timeout S] [--spin] [--markdown]
-///                [--jobs-case NAME] [--spfcheck PATH] [--cases-dir DIR]
+///                [--jobs-case NAME] [--jobs-pairs N] [--spfcheck PATH] [--cases-dir DIR]
 /// ```
 struct BenchOptions: Sendable {
   /// The cases to run, in suite order.
@@ -19,6 +19,9 @@ struct BenchOptions: Sendable {
   var markdown = false
   /// The case the `--jobs 1` / `--jobs 2` variants run on; nil means the largest selected case.
   var jobsCase: String?
+  /// How many alternated `--jobs 1` / `--jobs 2` pairs run on the jobs case; the speedup is
+  /// the median of the pairs' ratios, so one slow minute of a noisy host does not decide it.
+  var jobsPairs = 3
   /// The spfcheck binary; nil means the one next to this executable.
   var spfcheck: String?
   /// The folder that holds the case models and `spin/spf.pml`'s sibling `Cases/`.
@@ -26,13 +29,14 @@ struct BenchOptions: Sendable {
 
   static let usage = """
     usage: spfcheck-bench [--cases a,b] [--max-states N] [--timeout S] [--spin] [--markdown]
-                          [--jobs-case NAME] [--spfcheck PATH] [--cases-dir DIR]
+                          [--jobs-case NAME] [--jobs-pairs N] [--spfcheck PATH] [--cases-dir DIR]
       --cases a,b      run only these cases (default: all of \(BenchCase.suite.map(\.name).joined(separator: ",")))
       --max-states N   per-run state cap for spfcheck, reported as "capped" (default 5000000)
       --timeout S      per-run time limit in seconds (default 600)
       --spin           also run SPIN (spin -a, gcc, pan) on the Promela twin of each spf-N case
       --markdown       print markdown tables (for docs/performance.md)
       --jobs-case NAME run the --jobs 1 / --jobs 2 variants on NAME (default: the largest selected case)
+      --jobs-pairs N   run them as N alternated pairs; the speedup is the median ratio (default 3)
       --spfcheck PATH  the spfcheck binary (default: next to this executable)
       --cases-dir DIR  the folder of the case models (default: Sources/spfcheck-bench/Cases)
     exit status: 0 done, 64 usage, 70 a run could not be started or its output not read
@@ -77,6 +81,7 @@ struct BenchOptions: Sendable {
       case "--spin": o.spin = true
       case "--markdown": o.markdown = true
       case "--jobs-case": o.jobsCase = try value(a)
+      case "--jobs-pairs": o.jobsPairs = try positive(a)
       case "--spfcheck": o.spfcheck = try value(a)
       case "--cases-dir": o.casesDir = try value(a)
       case "-h", "--help": throw UsageError(description: "")

@@ -6,6 +6,8 @@ struct CaseResult: Sendable {
   var runs: [(variant: Variant, outcome: RunOutcome)] = []
   var spin: SpinMeasurement?
   var spinError: String?
+  /// The alternated `--jobs 1` / `--jobs 2` runs of the jobs case, in order.
+  var jobsPairs: [(one: RunOutcome, two: RunOutcome)] = []
 
   /// states(--no-por --no-symmetry) / states(default), as text: exact when both runs are
   /// complete, a lower bound (`>=`) when only the unreduced run hit the cap.
@@ -24,14 +26,44 @@ struct CaseResult: Sendable {
 }
 
 extension CaseResult {
-  /// seconds(`--jobs 1`) / seconds(`--jobs 2`), when both ran; nil otherwise.
-  var jobsSpeedup: String? {
-    func seconds(_ name: String) -> Double? {
-      guard case .measured(let m)? = runs.first(where: { $0.variant.name == name })?.outcome, m.seconds > 0 else { return nil }
-      return m.seconds
+  /// Each pair's seconds(`--jobs 1`) / seconds(`--jobs 2`), for the pairs where both ran.
+  var jobsRatios: [Double] {
+    jobsPairs.compactMap { pair in
+      guard case .measured(let one) = pair.one, case .measured(let two) = pair.two, two.seconds > 0 else { return nil }
+      return one.seconds / two.seconds
     }
-    guard let one = seconds("jobs 1"), let two = seconds("jobs 2") else { return nil }
-    return Report.fixed(one / two, 2) + "x"
+  }
+
+  /// The median of ``jobsRatios`` (the mean of the middle two for an even count) as text,
+  /// nil when no pair ran.
+  var jobsSpeedup: String? {
+    let ratios = jobsRatios.sorted()
+    guard !ratios.isEmpty else { return nil }
+    let m = ratios.count / 2
+    let median = ratios.count % 2 == 1 ? ratios[m] : (ratios[m - 1] + ratios[m]) / 2
+    return Report.fixed(median, 2) + "x"
+  }
+
+  /// Every pair's ratio, in run order (`1.71x, 1.78x, 1.85x`), when more than one pair ran.
+  var jobsRatioList: String? {
+    jobsRatios.count > 1 ? jobsRatios.map { Report.fixed($0, 2) + "x" }.joined(separator: ", ") : nil
+  }
+
+  /// The table rows of the jobs variants: for each, the run of median seconds among the pairs
+  /// (the lower middle one for an even count), or the first outcome when none was measured.
+  var medianJobsRuns: [(variant: Variant, outcome: RunOutcome)] {
+    guard let first = jobsPairs.first else { return [] }
+    func median(_ outcomes: [RunOutcome], _ fallback: RunOutcome) -> RunOutcome {
+      let measured = outcomes.compactMap { outcome -> (Double, RunOutcome)? in
+        guard case .measured(let m) = outcome else { return nil }
+        return (m.seconds, outcome)
+      }.sorted { $0.0 < $1.0 }
+      return measured.isEmpty ? fallback : measured[(measured.count - 1) / 2].1
+    }
+    return [
+      (Variant.jobs[0], median(jobsPairs.map(\.one), first.one)),
+      (Variant.jobs[1], median(jobsPairs.map(\.two), first.two)),
+    ]
   }
 }
 
@@ -103,7 +135,11 @@ enum Report {
       if let s = r.spin { rows.append(spinCells(s)) }
       out += "\n== \(r.bench.name)\n" + textTable(rows)
       out += "reduction ratio (states without / with reductions): \(r.reductionRatio)\n"
-      if let j = r.jobsSpeedup { out += "--jobs 2 speedup (seconds with --jobs 1 / with --jobs 2): \(j)\n" }
+      if let j = r.jobsSpeedup {
+        out += "--jobs 2 speedup (seconds with --jobs 1 / with --jobs 2): \(j)"
+        if let list = r.jobsRatioList { out += " (median of \(r.jobsRatios.count) alternated pairs: \(list))" }
+        out += "\n"
+      }
       if let s = r.spin {
         out += "SPIN pipeline: spin -a \(fixed(s.spinSeconds, 2))s + gcc \(fixed(s.gccSeconds, 2))s + pan \(fixed(s.panWallSeconds, 2))s"
         out += " = \(fixed(s.totalSeconds, 2))s; state vector \(s.stateVectorBytes) B, depth \(s.depth), pan memory \(fixed(s.panMemoryMiB, 1)) MiB\n"
@@ -124,7 +160,10 @@ enum Report {
       for row in rows { out += "| \(r.bench.name) | " + row.joined(separator: " | ") + " |\n" }
     }
     out += "\n| case | reduction ratio (no reductions / default) | --jobs 2 speedup |\n|---|---|---|\n"
-    for r in results { out += "| \(r.bench.name) | \(r.reductionRatio) | \(r.jobsSpeedup ?? "") |\n" }
+    for r in results {
+      let pairs = r.jobsRatioList.map { " (median of \(r.jobsRatios.count) pairs: \($0))" } ?? ""
+      out += "| \(r.bench.name) | \(r.reductionRatio) | \((r.jobsSpeedup ?? "") + pairs) |\n"
+    }
     let spins = results.compactMap(\.spin)
     if !spins.isEmpty {
       out += "\n| SPIN case | spin -a s | gcc s | pan s | total s | states stored | states/s | state vector B | pan memory MiB | peak RSS MiB |\n"

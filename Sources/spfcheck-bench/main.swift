@@ -30,9 +30,8 @@ do {
     let model = "\(casesDir)/\(bench.name).json"
     guard FileManager.default.fileExists(atPath: model) else { throw RunError(description: "no case model \(model)") }
     var result = CaseResult(bench: bench)
-    let variants = Variant.standard + (bench.name == jobsCase ? Variant.jobs : [])
-    for variant in variants {
-      warn("spfcheck-bench: \(bench.name) [\(variant.name)] ...")
+    func explore(_ variant: Variant, label: String) throws -> RunOutcome {
+      warn("spfcheck-bench: \(bench.name) [\(label)] ...")
       let outcome = try Runner.explore(
         spfcheck: spfcheck, model: model, variant: variant, maxStates: options.maxStates, timeout: options.timeout)
       switch outcome {
@@ -40,7 +39,20 @@ do {
       case .unsupported: warn(" flag unsupported\n")
       case .skipped: warn(" skipped\n")
       }
-      result.runs.append((variant, outcome))
+      return outcome
+    }
+    for variant in Variant.standard {
+      result.runs.append((variant, try explore(variant, label: variant.name)))
+    }
+    if bench.name == jobsCase {
+      // Alternated, so that a slow minute of the host falls on both sides of some pair.
+      for pair in 1...options.jobsPairs {
+        let label = options.jobsPairs > 1 ? ", pair \(pair) of \(options.jobsPairs)" : ""
+        let one = try explore(Variant.jobs[0], label: Variant.jobs[0].name + label)
+        let two = try explore(Variant.jobs[1], label: Variant.jobs[1].name + label)
+        result.jobsPairs.append((one, two))
+      }
+      result.runs += result.medianJobsRuns
     }
     if options.spin, let n = bench.spinThreads {
       warn("spfcheck-bench: \(bench.name) [SPIN, NFAULT=\(n)] ...")
