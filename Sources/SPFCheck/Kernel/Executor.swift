@@ -73,8 +73,16 @@ struct Executor {
     case .vmaDrain(let v): return s.vmas[Int(v)].readers == 0
     case .none: break
     }
-    let code = model.threads[t].code
-    let instr = code[Int(th.pc)]
+    // Most ops never block (``Instr/mayBlock``): they run whenever their thread does.
+    guard model.threads[t].mayBlock[Int(th.pc)] else { return true }
+    return canRun(model.threads[t].code[Int(th.pc)], s, t)
+  }
+
+  /// True when `instr`, thread `t`'s next op, can run in `s`, the thread running and waiting
+  /// for nothing: the op's own part of ``isEnabled(_:_:)``. Every case that can return false
+  /// must make ``Instr/mayBlock`` true.
+  func canRun(_ instr: Instr, _ s: State, _ t: Int) -> Bool {
+    let th = s.threads[t]
     // A may-sleep op attempted in atomic context is always taken: the step reports sleep-in-atomic.
     if instr.maySleep && th.isAtomic { return true }
     switch instr {
@@ -188,6 +196,24 @@ struct Executor {
 }
 
 extension Instr {
+  /// True when ``Executor/isEnabled(_:_:)`` may find the op disabled while its thread runs and
+  /// waits for nothing: the ops that wait for a lock, an IPI, readers to drain, a reference to
+  /// drop or a free page. Every other op is then enabled, and `isEnabled` answers without
+  /// reading the instruction. `ExecutorEnabledTests` checks on every corpus model that each op
+  /// found disabled is one of these.
+  var mayBlock: Bool {
+    switch self {
+    case .mmapReadLock, .spinLock, .pteLock, .pteLockTable, .tlbFlushIPI, .zap, .pteProtect, .vmaMarkDetached,
+      .vmaWaitUnused:
+      return true
+    case .ptAlloc(let g, _), .pageAlloc(let g, _), .vmaAlloc(let g, _, _, _, _, _), .vmaClone(_, let g, _),
+      .objAlloc(_, let g, _):
+      return g.maySleep
+    default:
+      return false
+    }
+  }
+
   /// True when the op may sleep (`might_sleep()` in the kernel function it mirrors).
   var maySleep: Bool {
     switch self {

@@ -70,11 +70,24 @@ struct ThreadProgram: Sendable {
   var name: String
   /// The program the thread runs (its entry point name).
   var program: String
-  var code: [Instr]
+  let code: [Instr]
+  /// Per pc, ``Instr/mayBlock`` of `code[pc]`, so that ``Executor/isEnabled(_:_:)`` skips
+  /// reading (and copying) the instruction of the many ops that never block.
+  let mayBlock: [Bool]
   var sites: [SourceSite]
   var registerNames: [String]
   /// Threads declared together with `count: N` share a group; -1 when alone.
   var symmetryGroup: Int
+
+  init(name: String, program: String, code: [Instr], sites: [SourceSite], registerNames: [String], symmetryGroup: Int) {
+    self.name = name
+    self.program = program
+    self.code = code
+    mayBlock = code.map(\.mayBlock)
+    self.sites = sites
+    self.registerNames = registerNames
+    self.symmetryGroup = symmetryGroup
+  }
 }
 
 /// An immutable compiled model: initial state, thread programs, options.
