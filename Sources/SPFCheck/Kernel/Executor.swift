@@ -124,11 +124,9 @@ struct Executor {
     case .vmaWaitUnused(let v):
       guard let r = try? StepContext.refValue(v, s, thread: t), r.kind == .vma, Int(r.index) < s.vmas.count else { return true }
       return s.vmas[Int(r.index)].refcount == 0
-    case .ptAlloc(let g, _), .pageAlloc(let g, _), .vmaAlloc(let g, _, _, _, _, _), .vmaClone(_, let g, _), .objAlloc(_, let g, _):
-      // A sleeping allocation with no memory waits for some other thread to free a page.
-      if g.maySleep && s.mm.freePages == 0 { return false }
-      return true
     default:
+      // A sleeping allocation with no memory waits for some other thread to free a page.
+      if let g = instr.allocationFlags, g.maySleep && s.mm.freePages == 0 { return false }
       return true
     }
   }
@@ -206,11 +204,8 @@ extension Instr {
     case .mmapReadLock, .spinLock, .pteLock, .pteLockTable, .tlbFlushIPI, .zap, .pteProtect, .vmaMarkDetached,
       .vmaWaitUnused:
       return true
-    case .ptAlloc(let g, _), .pageAlloc(let g, _), .vmaAlloc(let g, _, _, _, _, _), .vmaClone(_, let g, _),
-      .objAlloc(_, let g, _):
-      return g.maySleep
     default:
-      return false
+      return allocationFlags?.maySleep ?? false
     }
   }
 
@@ -220,11 +215,19 @@ extension Instr {
     case .mmapReadLock, .mmapWriteLock, .vmaStartWrite, .synchronizeRcu, .filemapRead, .vmaWaitUnused,
       .mightSleep, .vmaMarkDetached:
       return true
+    default:
+      return allocationFlags?.maySleep ?? false
+    }
+  }
+
+  /// The allocation flags of an allocating op, nil for every other op.
+  var allocationFlags: GFP? {
+    switch self {
     case .ptAlloc(let g, _), .pageAlloc(let g, _), .vmaAlloc(let g, _, _, _, _, _), .vmaClone(_, let g, _),
       .objAlloc(_, let g, _):
-      return g.maySleep
+      return g
     default:
-      return false
+      return nil
     }
   }
 }
