@@ -79,6 +79,8 @@ struct Registers: Hashable, Sendable {
   /// layout (a state this one was loaded from).
   @inline(__always)
   mutating func overwrite(thread t: Int, with other: Registers) {
+    // As many registers in all: the range, within `self`, is then within `other` too.
+    precondition(values.count == other.values.count, "registers overwritten from another layout")
     let r = range(of: t)
     guard !r.isEmpty else { return }
     values.withUnsafeMutableBufferPointer { dst in
