@@ -153,6 +153,52 @@ import Testing
     }
     """
 
+  /// Two identical RCU readers and a `synchronize_rcu` that waits for them: when symmetry
+  /// swaps the readers, the waiter's mask is renamed, so the waiter's thread component
+  /// changes although the waiter did not move. The expander reuses every moved thread's
+  /// encoding but re-encodes such a waiter; a debug assertion compares each reused encoding
+  /// with a fresh one, and fails here when the waiter is reused too.
+  static let readersAndWaiter = """
+    {
+      "format": "spfcheck-model/1", "name": "readers-and-waiter",
+      "programs": {
+        "reader": [
+          { "op": "rcu_read_lock" }, { "op": "nop" }, { "op": "nop" }, { "op": "rcu_read_unlock" },
+          { "op": "end" }
+        ],
+        "sync": [{ "op": "synchronize_rcu" }, { "op": "end" }]
+      },
+      "threads": [
+        { "name": "R", "program": "reader", "count": 2 },
+        { "name": "S", "program": "sync" }
+      ]
+    }
+    """
+
+  @Test(arguments: [false, true])
+  func symmetryRenamesTheMaskOfAWaiterItDidNotMove(por: Bool) throws {
+    let model = try InlineModel.load(Self.readersAndWaiter)
+    let plain = try Self.explore(model, Config(por: por, symmetry: false, jobs: 1))
+    let sym = try Self.explore(model, Config(por: por, symmetry: true, jobs: 1))
+    #expect(plain.verdict == .verified && sym.verdict == .verified)
+    #expect(sym.stats.states < plain.stats.states)
+    // The case the assertion guards is reached: a step after which canonicalising reorders
+    // the readers and so rewrites the mask of the waiting S.
+    let executor = Executor(model: model)
+    let symmetry = Symmetry(model: model)
+    var scratch = Symmetry.Scratch()
+    var renamedWaiter = false
+    for s in try StateEncodingTests.reachable(model) where !renamedWaiter {
+      for (next, _, _) in try executor.successors(of: s) {
+        var canonical = next
+        if symmetry.canonicalize(&canonical, scratch: &scratch), canonical.threads[2].wait != next.threads[2].wait {
+          renamedWaiter = true
+        }
+      }
+    }
+    #expect(renamedWaiter)
+  }
+
   /// Two identical faults: symmetry stores fewer states, and the verdict is unchanged.
   @Test func symmetryStoresFewerStatesForIdenticalThreads() throws {
     let model = try InlineModel.load(Self.twoFaults)

@@ -363,6 +363,8 @@ extension Expander {
     /// Per thread of the successor being stored: the end of its bytes in `writer`, or -1
     /// when the step left it as in the parent.
     private var threadEnds: [Int] = []
+    /// After symmetry moved threads: the thread of the step's successor now at each position.
+    private var movedFrom: [Int] = []
     private var scratch = Symmetry.Scratch()
 
     init(symmetry: Symmetry?) {
@@ -396,16 +398,10 @@ extension Expander {
       _ s: inout State, of parent: borrowing State, parentVector: UnsafeBufferPointer<UInt32>,
       components: VisitedStore.Reader, changed: ChangedThreads, into out: inout Batch
     ) -> Bool {
-      var changed = changed
       if let symmetry {
-        // Canonical on return; done unless threads moved.
-        if storeCanonical(
+        return storeCanonical(
           &s, symmetry, parent: parent, parentVector: parentVector, components: components, changed: changed,
           into: &out)
-        {
-          return false
-        }
-        changed = .unknown  // threads were renamed: compare each with the parent
       }
       for k in 0..<State.componentCount(threads: s.threads.count) {
         if Self.same(k, s, as: parent, changed) {
@@ -416,7 +412,7 @@ extension Expander {
         s.encodeComponent(k, into: &writer)
         append(writer.buffer, components: components, into: &out)
       }
-      return symmetry != nil
+      return false
     }
 
     /// True when component `k` of `s`, the reused successor loaded from `parent`, is known to
@@ -444,13 +440,17 @@ extension Expander {
       out.vectors.append(Expander.pending)
     }
 
-    /// Canonicalises `s` and stores its vector when symmetry moves no thread, encoding each
-    /// thread once: a thread the step did not change is ordered by the parent's stored bytes
-    /// and keeps the parent's id; a changed thread's encoding serves both the ordering and
-    /// the store.
+    /// Canonicalises `s` and stores its vector, encoding each thread once: a thread the step
+    /// did not change is ordered by the parent's stored bytes and keeps the parent's id; a
+    /// changed thread's encoding serves both the ordering and the store.
     ///
-    /// - Returns: false, with `s` canonical and nothing appended, when threads moved (their
-    ///   ids in the shared state were renamed, so every component must be encoded afresh).
+    /// When threads moved, each keeps its id or encoding at its new position: a thread's
+    /// encoding holds no thread id but its `synchronize_rcu` wait mask, which the renaming
+    /// rewrites, so only a thread waiting for a grace period is encoded again. The shared
+    /// components, where the renaming rewrites owners and masks, are compared with the
+    /// parent's as always.
+    ///
+    /// - Returns: true when threads moved (renamed in `s`).
     private mutating func storeCanonical(
       _ s: inout State, _ symmetry: Symmetry, parent: State, parentVector: UnsafeBufferPointer<UInt32>,
       components: VisitedStore.Reader, changed: ChangedThreads, into out: inout Batch
@@ -485,7 +485,7 @@ extension Expander {
         }
       }
       defer { scratch.encodings = encodings }
-      if symmetry.canonicalize(&s, encodings: encodings, scratch: &scratch) { return false }
+      let moved = symmetry.canonicalize(&s, encodings: encodings, scratch: &scratch)
       for k in 0..<shared {
         if s.sameBytes(k, as: parent) {
           out.vectors.append(parentVector[k])
@@ -495,14 +495,43 @@ extension Expander {
         s.encodeComponent(k, into: &sharedWriter)
         append(sharedWriter.buffer, components: components, into: &out)
       }
-      for t in s.threads.indices {
-        if threadEnds[t] < 0 {
-          out.vectors.append(parentVector[shared + t])
+      guard moved else {
+        for t in s.threads.indices {
+          if threadEnds[t] < 0 {
+            out.vectors.append(parentVector[shared + t])
+          } else {
+            append(encodings[t], components: components, into: &out)
+          }
+        }
+        return false
+      }
+      // Position `p` now holds thread `movedFrom[p]` of the step's successor.
+      if movedFrom.count != n { movedFrom = Array(repeating: 0, count: n) }
+      for old in 0..<n { movedFrom[scratch.perm[old]] = old }
+      for p in 0..<n {
+        if case .rcu = s.threads[p].wait {
+          sharedWriter.reset()
+          s.encodeThread(p, into: &sharedWriter)
+          append(sharedWriter.buffer, components: components, into: &out)
+          continue
+        }
+        let old = movedFrom[p]
+        // The parent's stored bytes for a thread the step left alone, else its fresh encoding.
+        assert(Self.encoding(of: p, in: s) == Array(encodings[old]), "thread \(old) moved to \(p) encodes differently")
+        if threadEnds[old] < 0 {
+          out.vectors.append(parentVector[shared + old])
         } else {
-          append(encodings[t], components: components, into: &out)
+          append(encodings[old], components: components, into: &out)
         }
       }
       return true
+    }
+
+    /// Thread `t`'s encoding in `s`, afresh (debug checks).
+    private static func encoding(of t: Int, in s: State) -> [UInt8] {
+      var w = ByteWriter()
+      s.encodeThread(t, into: &w)
+      return Array(w.buffer)
     }
 
     /// The canonical component vector of `s` when every component is already stored, else

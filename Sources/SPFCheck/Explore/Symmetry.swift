@@ -34,6 +34,7 @@ struct Symmetry {
     /// Where each thread's encoding ends in `writer`.
     var ends: [Int] = []
     var order: [Int] = []
+    /// After a call that moved threads: thread `old` went to position `perm[old]`.
     var perm: [Int] = []
   }
 
