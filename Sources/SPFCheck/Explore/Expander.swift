@@ -495,14 +495,20 @@ extension Expander {
         s.encodeComponent(k, into: &sharedWriter)
         append(sharedWriter.buffer, components: components, into: &out)
       }
-      guard moved else {
-        for t in s.threads.indices {
-          if threadEnds[t] < 0 {
-            out.vectors.append(parentVector[shared + t])
-          } else {
-            append(encodings[t], components: components, into: &out)
-          }
+      /// Appends, for position `p`, thread `old` of the step's successor: the parent's id
+      /// for a thread the step left alone, else its encoding made above.
+      func appendThread(_ p: Int, from old: Int) {
+        assert(Self.encoding(of: p, in: s) == Array(encodings[old]), "thread \(old) moved to \(p) encodes differently")
+        if threadEnds[old] < 0 {
+          out.vectors.append(parentVector[shared + old])
+        } else {
+          append(encodings[old], components: components, into: &out)
         }
+      }
+      // Two loops, not one with the identity for `movedFrom`: the test in the loop cost 1.6 %
+      // of all instructions.
+      guard moved else {
+        for t in 0..<n { appendThread(t, from: t) }
         return false
       }
       // Position `p` now holds thread `movedFrom[p]` of the step's successor.
@@ -513,15 +519,8 @@ extension Expander {
           sharedWriter.reset()
           s.encodeThread(p, into: &sharedWriter)
           append(sharedWriter.buffer, components: components, into: &out)
-          continue
-        }
-        let old = movedFrom[p]
-        // The parent's stored bytes for a thread the step left alone, else its fresh encoding.
-        assert(Self.encoding(of: p, in: s) == Array(encodings[old]), "thread \(old) moved to \(p) encodes differently")
-        if threadEnds[old] < 0 {
-          out.vectors.append(parentVector[shared + old])
         } else {
-          append(encodings[old], components: components, into: &out)
+          appendThread(p, from: movedFrom[p])
         }
       }
       return true

@@ -74,8 +74,7 @@ extension State {
         && cells == other.cells && tree == other.tree
     default:
       let t = k - Self.sharedComponents
-      guard threads[t] == other.threads[t] else { return false }
-      return sameRegisters(t, as: other)
+      return threads[t] == other.threads[t] && regs.of(t) == other.regs.of(t)
     }
   }
 
@@ -291,11 +290,6 @@ extension State {
 }
 
 extension State {
-  /// True when thread `t`'s registers equal those of thread `t` of `other`.
-  func sameRegisters(_ t: Int, as other: State) -> Bool {
-    regs.of(t) == other.regs.of(t)
-  }
-
   /// Appends the encoding of thread `t` with its registers (also used to order symmetric
   /// threads).
   func encodeThread(_ t: Int, into w: inout ByteWriter) {

@@ -132,8 +132,9 @@ struct StepContext {
     return r
   }
 
-  /// Writes `v` to `register` (nothing when nil). An equal value is not written, so the
-  /// successor keeps sharing its parent's register array.
+  /// Writes `v` to `register` (nothing when nil). An equal value is not written, so a step
+  /// that leaves every register as it was does not mark the registers in ``State/written``
+  /// (restoring and comparing them is then skipped).
   mutating func set(_ register: Int?, _ v: Value) {
     guard let r = register, s.regs[t, r] != v else { return }
     s.regs[t, r] = v
