@@ -74,7 +74,7 @@ struct StepContext {
   /// The value of `o` for thread `t`.
   static func value(_ o: Operand, _ s: State, thread t: Int) -> Value {
     switch o {
-    case .const(let v): return v
+    case .const(let c): return c.value
     case .reg(let r): return s.regs[t, r]
     }
   }

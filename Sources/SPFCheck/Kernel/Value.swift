@@ -242,6 +242,9 @@ struct Value: Hashable, Sendable {
   /// The empty register.
   static var none: Value { Value(head: Tag.none, section: 0) }
 
+  /// Whether the value uses only what a ``Constant`` keeps: no snapshot payload, no RCU section.
+  var fitsConstant: Bool { head & Tag.mask != Tag.snapshot && narrowSection == 0 }
+
   /// A value with tag byte `head`, no payload words yet, and section `section`.
   @inline(__always)
   fileprivate init(head: UInt8, section: Int16) {
@@ -477,6 +480,33 @@ extension ByteReader {
       v.w6 = unsigned()
     default: break
     }
+    return v
+  }
+}
+
+/// A program constant: a ``Value`` without the snapshot payload and RCU section, which no
+/// constant has, in 12 bytes instead of 32. An ``Operand`` holds one, so an ``Instr`` (up to
+/// four operands) stays small: the executor copies the next op out of the program on every
+/// step, and at 160 bytes that copy was a `memcpy` call.
+struct Constant: Hashable, Sendable {
+  private var head: UInt8
+  private var small: UInt8
+  private var w0: UInt32
+  private var w1: UInt32
+
+  /// - Precondition: `v` ``Value/fitsConstant``.
+  init(_ v: Value) {
+    precondition(v.fitsConstant, "a program constant is never a snapshot and has no RCU section")
+    (head, small, w0, w1) = (v.head, v.small, v.w0, v.w1)
+  }
+
+  /// The value this constant stands for.
+  @inline(__always)
+  var value: Value {
+    var v = Value(head: head, section: 0)
+    v.small = small
+    v.w0 = w0
+    v.w1 = w1
     return v
   }
 }

@@ -1,7 +1,11 @@
 /// A compiled operand: a constant or a register of the running thread.
 enum Operand: Hashable, Sendable {
-  case const(Value)
+  /// A program constant, held compactly (``Constant``).
+  case const(Constant)
   case reg(Int)
+
+  /// The constant operand `v` (never a snapshot, with no RCU section).
+  static func constant(_ v: Value) -> Operand { .const(Constant(v)) }
 }
 
 /// A test used by conditional branches and by `assert`.

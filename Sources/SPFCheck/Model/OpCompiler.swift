@@ -40,8 +40,8 @@ extension ThreadCompiler {
     case .reg(let i):
       let name = registerNames[i]
       return name.split(separator: ".").last.map(String.init) ?? name
-    case .const(let v):
-      switch v.payload {
+    case .const(let c):
+      switch c.value.payload {
       case .none: return "none"
       case .int(let i): return String(i)
       case .bool(let b): return b ? "true" : "false"
@@ -98,35 +98,35 @@ extension ThreadCompiler {
       default: return try resolveConstant(inner, .obj, frame: frame)
       }
     }
-    if case .null = n.json, [.vma, .obj, .ref, .any].contains(kind) { return .const(.none) }
+    if case .null = n.json, [.vma, .obj, .ref, .any].contains(kind) { return .constant(.none) }
     switch kind {
     case .addr, .bound:
       let v = try builder.address(n, what: "an address (an integer or {\"reg\": name})", allowEnd: kind == .bound)
-      return .const(Value(.int(v)))
+      return .constant(Value(.int(v)))
     case .int:
-      return .const(Value(.int(try n.int("an integer or {\"reg\": name}"))))
+      return .constant(Value(.int(try n.int("an integer or {\"reg\": name}"))))
     case .bool:
-      return .const(Value(.bool(try n.bool("a boolean or {\"reg\": name}"))))
+      return .constant(Value(.bool(try n.bool("a boolean or {\"reg\": name}"))))
     case .prot:
       let s = try n.string("a protection such as \"r\", \"rw\" or {\"reg\": name}")
       guard let p = Prot(parsing: s) else { throw n.error("expected a protection made of r, w, x (or \"none\"), found \"\(s)\"") }
-      return .const(Value(.prot(p)))
+      return .constant(Value(.prot(p)))
     case .vma:
       let s = try n.string("a VMA name, null or {\"reg\": name}")
       guard let i = builder.vmaNames.firstIndex(of: s) else {
         throw n.error("unknown VMA \"\(s)\"; declared VMAs: \(builder.vmaNames.joined(separator: ", "))")
       }
-      return .const(Value(.ref(Ref(kind: .vma, index: Int32(i)))))
+      return .constant(Value(.ref(Ref(kind: .vma, index: Int32(i)))))
     case .obj, .ref:
       let s = try n.string("an object name, null or {\"reg\": name}")
-      if let i = builder.objectNames.firstIndex(of: s) { return .const(Value(.ref(Ref(kind: .obj, index: Int32(i))))) }
-      if kind == .ref, let i = builder.vmaNames.firstIndex(of: s) { return .const(Value(.ref(Ref(kind: .vma, index: Int32(i))))) }
+      if let i = builder.objectNames.firstIndex(of: s) { return .constant(Value(.ref(Ref(kind: .obj, index: Int32(i))))) }
+      if kind == .ref, let i = builder.vmaNames.firstIndex(of: s) { return .constant(Value(.ref(Ref(kind: .vma, index: Int32(i))))) }
       throw n.error("unknown object \"\(s)\"; declare it under \"objects\"")
     case .any:
       switch n.json {
-      case .int(let v): return .const(Value(.int(v)))
-      case .bool(let b): return .const(Value(.bool(b)))
-      case .string(let s): return .const(Value(.sym(builder.internSymbol(s))))
+      case .int(let v): return .constant(Value(.int(v)))
+      case .bool(let b): return .constant(Value(.bool(b)))
+      case .string(let s): return .constant(Value(.sym(builder.internSymbol(s))))
       default: throw n.error("expected an integer, boolean, string, null, {\"reg\"}, {\"prot\"}, {\"vma\"} or {\"obj\"}, found \(n.json.kindName)")
       }
     }
