@@ -65,7 +65,13 @@ extension State {
     if w.contains(.vmas) { vmas.overwrite(with: other.vmas) }
     if w.contains(.tables) { tables.overwrite(with: other.tables) }
     if let t = onlyThread {
-      if w.contains(.threads) { threads[t] = other.threads[t] }
+      // Pointer to pointer: the element assignment, with its uniqueness and bounds checks,
+      // cost 0.5 % of all instructions more (callgrind, spf-2 455.1M -> 452.8M).
+      if w.contains(.threads) {
+        threads.withUnsafeMutableBufferPointer { dst in
+          other.threads.withUnsafeBufferPointer { src in (dst.baseAddress! + t).update(from: src.baseAddress! + t, count: 1) }
+        }
+      }
       if w.contains(.regs) { regs.overwrite(thread: t, with: other.regs) }
     } else {
       if w.contains(.threads) { threads.overwrite(with: other.threads) }
