@@ -14,7 +14,6 @@ import Testing
   @Test(arguments: values)
   func aConstantReadsBackAsItsValue(_ v: Value) {
     #expect(Constant(v).value == v)
-    #expect(Operand.constant(v) == .const(Constant(v)))
     #expect(StepContext.value(.constant(v), State(), thread: 0) == v)
   }
 

@@ -318,7 +318,7 @@ extension StateEncodingTests {
     for t in threads {
       for regs in [[], registers] {
         var w = ByteWriter(capacity: 4)
-        t.encode(into: &w, registers: regs)
+        regs.withUnsafeBufferPointer { t.encode(into: &w, registers: $0) }
         let bytes = w.bytes
         #expect(bytes == Self.referenceEncoding(of: t, registers: regs), "\(t)")
         bytes.withUnsafeBytes { raw in

@@ -12,9 +12,6 @@ struct Registers: Hashable, Sendable {
   /// Where each thread's registers start, then where the last thread's end.
   private(set) var starts: [Int32] = [0]
 
-  /// The number of threads.
-  var threadCount: Int { starts.count - 1 }
-
   /// The positions in ``values`` of thread `t`'s registers.
   @inline(__always)
   func range(of t: Int) -> Range<Int> { Int(starts[t])..<Int(starts[t + 1]) }

@@ -305,11 +305,6 @@ extension ThreadState {
   /// retry count (2).
   static let maxEncodedCountWithoutRegisters = 5 + 1 + 10 + 6 + 2 + 5 + 2 + 5 + (1 + 8 * 5) + (1 + 8 * 5) + (1 + 4 * 10) + 2
 
-  /// Appends the encoding of one thread whose registers are `registers` (tests).
-  func encode(into w: inout ByteWriter, registers: [Value]) {
-    registers.withUnsafeBufferPointer { encode(into: &w, registers: $0) }
-  }
-
   /// Appends the encoding of one thread whose registers are `values`, through one
   /// ``ByteCursor`` (one capacity check for the whole thread instead of one per field).
   func encode(into w: inout ByteWriter, registers values: UnsafeBufferPointer<Value>) {
