@@ -18,6 +18,27 @@ struct StepResult {
   /// True when the step changed a thread other than its own (see
   /// ``StepContext/changedOtherThreads``); the grace period changes no thread.
   var changedOtherThreads = false
+  /// What the step read of threads other than its own (see
+  /// ``StepContext/readOtherThreads``).
+  var readOtherThreads = OtherThreadReads()
+}
+
+/// What a step read of threads other than its own. These are the only such reads: every
+/// other read of thread state in the op semantics is of the running thread's.
+struct OtherThreadReads: Equatable {
+  /// `rcu_read_unlock` left its outermost section and looked for `synchronize_rcu` callers
+  /// waiting for it (those it found it changed, which ``StepResult/changedOtherThreads`` says).
+  var rcuWaiters = false
+  /// The step read which threads are inside an RCU read-side section (`synchronize_rcu`, an
+  /// RCU free): ``State/rcuReaders``.
+  var rcuReaders = false
+
+  var isEmpty: Bool { !rcuWaiters && !rcuReaders }
+
+  mutating func formUnion(_ other: OtherThreadReads) {
+    rcuWaiters = rcuWaiters || other.rcuWaiters
+    rcuReaders = rcuReaders || other.rcuReaders
+  }
 }
 
 /// Executes the model language's ops on a ``State``: the semantics of every op
@@ -58,7 +79,7 @@ struct Executor {
       }
       return .success(StepResult(
         branches: ctx.branches, violation: nil, effect: ctx.effect, blocked: ctx.blocked,
-        changedOtherThreads: ctx.changedOtherThreads))
+        changedOtherThreads: ctx.changedOtherThreads, readOtherThreads: ctx.readOtherThreads))
     }
     return try outcome.get()
   }

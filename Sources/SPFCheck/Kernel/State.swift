@@ -207,4 +207,19 @@ struct State: Hashable, Sendable {
 
   /// True when every thread has ended.
   var allEnded: Bool { threads.allSatisfy { $0.outcome != .running } }
+
+  /// The threads inside an RCU read-side section, as a bitmask.
+  var rcuReaders: UInt32 {
+    var mask: UInt32 = 0
+    for (i, th) in threads.enumerated() where th.rcuDepth > 0 { mask |= UInt32(1) << UInt32(i) }
+    return mask
+  }
+
+  /// True when a thread waits in `synchronize_rcu` for thread `t` to leave its section.
+  func hasRcuWaiter(on t: Int) -> Bool {
+    threads.contains {
+      if case .rcu(let mask) = $0.wait { return mask & UInt32(1) << UInt32(t) != 0 }
+      return false
+    }
+  }
 }

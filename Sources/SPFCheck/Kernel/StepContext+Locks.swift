@@ -186,7 +186,7 @@ extension StepContext {
     /// `synchronize_rcu()`: may sleep; waits for every read-side section that began before it.
     case .synchronizeRcu:
       try mightSleep("synchronize_rcu")
-      let mask = rcuReadersNow & ~bit
+      let mask = rcuReadersNow() & ~bit
       if mask == 0 {
         say("synchronize_rcu: no reader to wait for")
       } else {

@@ -16,6 +16,9 @@ struct StepContext {
   /// True once the step wrote another thread's state (only `rcu_read_unlock` does: it wakes
   /// `synchronize_rcu` waiters); otherwise a step changes only its own thread.
   var changedOtherThreads = false
+  /// What the step read of other threads' state; a step reads, of all threads, only its
+  /// own besides these, which the explorer's transition cache relies on.
+  var readOtherThreads = OtherThreadReads()
 
   /// - Parameter state: valid, and not accessed otherwise, while the context is in use.
   init(model: CompiledModel, state: UnsafeMutablePointer<State>, t: Int, branch: Int, narrate: Bool) {
@@ -253,6 +256,7 @@ struct StepContext {
     th.rcuDepth -= 1
     guard th.rcuDepth == 0 else { return }
     th.section = 0
+    readOtherThreads.rcuWaiters = true
     for cb in s.callbacks {
       s.setRcuReaders(cb.ref, s.rcuReaders(of: cb.ref) & ~bit)
     }
@@ -264,11 +268,10 @@ struct StepContext {
     }
   }
 
-  /// The threads currently inside an RCU read-side section.
-  var rcuReadersNow: UInt32 {
-    var mask: UInt32 = 0
-    for (i, other) in s.threads.enumerated() where other.rcuDepth > 0 { mask |= UInt32(1) << UInt32(i) }
-    return mask
+  /// The threads currently inside an RCU read-side section (a read of other threads).
+  mutating func rcuReadersNow() -> UInt32 {
+    readOtherThreads.rcuReaders = true
+    return s.rcuReaders
   }
 
   /// Frees `r` now or queues it for freeing after a grace period; `double-free` when already freed.
@@ -285,7 +288,7 @@ struct StepContext {
       say("frees \(s.name(of: r))")
     case .rcu:
       s.setLife(r, .rcuPending)
-      s.setRcuReaders(r, rcuReadersNow)
+      s.setRcuReaders(r, rcuReadersNow())
       s.callbacks.append(Callback(ref: r))
       say("queues \(s.name(of: r)) to be freed after a grace period")
     }
