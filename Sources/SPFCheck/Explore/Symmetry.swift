@@ -13,6 +13,8 @@ import Foundation
 struct Symmetry {
   /// Thread indices of each group of two or more identical threads, ascending.
   let groups: [[Int]]
+  /// Per thread: the index of its group in ``groups`` and its position there, or nil.
+  let place: [(group: Int, position: Int)?]
 
   init(model: CompiledModel) {
     var byGroup: [Int: [Int]] = [:]
@@ -22,6 +24,39 @@ struct Symmetry {
       byGroup[thread.symmetryGroup, default: []].append(t)
     }
     groups = order.compactMap { byGroup[$0] }.filter { $0.count > 1 }
+    var place: [(group: Int, position: Int)?] = Array(repeating: nil, count: model.threads.count)
+    for (g, group) in groups.enumerated() {
+      for (position, t) in group.enumerated() { place[t] = (g, position) }
+    }
+    self.place = place
+  }
+
+  /// Compares two thread encodings in the canonical order: by bytes, then by length.
+  /// - Returns: negative, zero or positive, as `memcmp`.
+  @inline(__always)
+  static func order(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Int {
+    // Two threads' encodings mostly differ in their first bytes (the pc comes first):
+    // comparing the first eight as big-endian words orders them as memcmp would, without
+    // the call. A thread encoding takes at least 12 bytes; the guard only keeps this safe.
+    if x.count >= 8 && y.count >= 8 {
+      let u = UInt64(bigEndian: x.loadUnaligned(as: UInt64.self))
+      let v = UInt64(bigEndian: y.loadUnaligned(as: UInt64.self))
+      if u != v { return u < v ? -1 : 1 }
+    }
+    let c = memcmp(x.baseAddress!, y.baseAddress!, min(x.count, y.count))
+    if c != 0 { return Int(c) }
+    return x.count - y.count
+  }
+
+  /// True when a state in canonical order stays in it after its thread `t` alone changes,
+  /// to the encoding `x`, every other thread `u` keeping its encoding `encoding(u)`: then
+  /// ``canonicalize(_:encodings:scratch:)`` would move nothing.
+  func staysOrdered(thread t: Int, as x: UnsafeRawBufferPointer, others encoding: (Int) -> UnsafeRawBufferPointer) -> Bool {
+    guard let (g, p) = place[t] else { return true }
+    let group = groups[g]
+    if p > 0 && Self.order(encoding(group[p - 1]), x) > 0 { return false }
+    if p + 1 < group.count && Self.order(x, encoding(group[p + 1])) > 0 { return false }
+    return true
   }
 
   var isTrivial: Bool { groups.isEmpty }
@@ -75,19 +110,8 @@ struct Symmetry {
     for group in groups {
       // Sort the group's positions by the threads' encoded bytes.
       func less(_ a: Int, _ b: Int) -> Bool {
-        let x = encodings[group[a]]
-        let y = encodings[group[b]]
-        // Two threads' encodings mostly differ in their first bytes (the pc comes first):
-        // comparing the first eight as big-endian words orders them as memcmp would, without
-        // the call. A thread encoding takes at least 12 bytes; the guard only keeps this safe.
-        if x.count >= 8 && y.count >= 8 {
-          let u = UInt64(bigEndian: x.loadUnaligned(as: UInt64.self))
-          let v = UInt64(bigEndian: y.loadUnaligned(as: UInt64.self))
-          if u != v { return u < v }
-        }
-        let c = memcmp(x.baseAddress!, y.baseAddress!, min(x.count, y.count))
+        let c = Self.order(encodings[group[a]], encodings[group[b]])
         if c != 0 { return c < 0 }
-        if x.count != y.count { return x.count < y.count }
         return a < b  // stable: equal thread states keep their order
       }
       // Most successors are already in order (one thread moved): check that first.
