@@ -42,6 +42,21 @@ import Testing
     #expect(try CommandLineOptions.parse(args) == .explore(expected))
   }
 
+  @Test func exploreSearchSwitches() throws {
+    let c = try CommandLineOptions.parse(
+      ["explore", "m.json", "--no-por", "--no-symmetry", "--fingerprint", "--no-cache", "--jobs", "3"])
+    var expected = ExploreCommand(model: "m.json")
+    expected.partialOrder = false
+    expected.symmetry = false
+    expected.fingerprint = true
+    expected.transitionCache = false
+    expected.jobs = 3
+    #expect(c == .explore(expected))
+    guard case .explore(let defaults) = try CommandLineOptions.parse(["explore", "m.json"]) else { return }
+    #expect(defaults.partialOrder && defaults.symmetry && !defaults.fingerprint && defaults.transitionCache)
+    #expect(defaults.jobs == nil)
+  }
+
   @Test func laterValueWins() throws {
     let c = try CommandLineOptions.parse(["explore", "m.json", "--out", "a", "--out=b"])
     #expect(c == .explore(ExploreCommand(model: "m.json", out: "b")))

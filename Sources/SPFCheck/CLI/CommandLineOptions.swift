@@ -58,6 +58,8 @@ public struct ExploreCommand: Equatable, Sendable {
   public var partialOrder = true
   /// `--no-symmetry` turns the symmetry reduction off.
   public var symmetry = true
+  /// `--no-cache` runs every move afresh instead of reusing cached outcomes (same results).
+  public var transitionCache = true
   /// `--jobs N`; nil means every core.
   public var jobs: Int?
   /// `--fingerprint`: hash compaction instead of exact state storage.
@@ -120,7 +122,8 @@ public enum CommandLineOptions {
     usage: spfcheck explore MODEL.json [--out DIR] [--all] [--max-states N] [--max-depth N]
                                        [--timeout SECONDS] [--no-write] [--quiet] [--coverage text|json]
                                        [--progress json] [--no-por] [--no-symmetry] [--jobs N]
-                                       [--fingerprint] [--color auto|always|never] [--width N]
+                                       [--fingerprint] [--no-cache] [--color auto|always|never]
+                                       [--width N]
            spfcheck replay TRACE.json [--model MODEL.json] [--quiet]
                                       [--format text|swimlane|json|mermaid|svg|html]
                                       [--color auto|always|never] [--width N]
@@ -146,7 +149,8 @@ public enum CommandLineOptions {
       let positional = try split(
         &rest,
         valued: ["--out", "--max-states", "--max-depth", "--timeout", "--coverage", "--progress", "--jobs", "--color", "--width"],
-        flags: ["--all", "--quiet", "--no-write", "--no-por", "--no-symmetry", "--fingerprint"], into: &options, &flags)
+        flags: ["--all", "--quiet", "--no-write", "--no-por", "--no-symmetry", "--fingerprint", "--no-cache"],
+        into: &options, &flags)
       guard positional.count == 1 else { throw UsageError(message: "explore takes exactly one model file, got \(positional.count)") }
       var c = ExploreCommand(model: positional[0])
       if let o = options["--out"] {
@@ -169,6 +173,7 @@ public enum CommandLineOptions {
       c.partialOrder = !flags.contains("--no-por")
       c.symmetry = !flags.contains("--no-symmetry")
       c.fingerprint = flags.contains("--fingerprint")
+      c.transitionCache = !flags.contains("--no-cache")
       c.jobs = try options["--jobs"].map { v throws(UsageError) in try positiveInt(v, "--jobs") }
       c.maxStates = try options["--max-states"].map { v throws(UsageError) in try positiveInt(v, "--max-states") }
       c.maxDepth = try options["--max-depth"].map { v throws(UsageError) in try positiveInt(v, "--max-depth") }

@@ -55,6 +55,7 @@ public enum Driver {
       options.progress = progressReporter(c)
       options.partialOrder = c.partialOrder
       options.symmetry = c.symmetry
+      options.transitionCache = c.transitionCache
       options.fingerprint = c.fingerprint
       options.jobs = c.jobs ?? ProcessInfo.processInfo.activeProcessorCount
       let result = try Explorer(model: model, options: options).run()

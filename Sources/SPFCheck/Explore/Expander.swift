@@ -60,6 +60,8 @@ struct Batch: Sendable {
   var vectors: [UInt32] = []
   var pending: [PendingComponent] = []
   var retryLimitHits = 0
+  /// Moves whose successor came from the transition cache (``Statistics/cachedMoves``).
+  var cachedMoves = 0
   /// Per thread, per pc: attempted by some step of this batch (set through ``markReached(thread:pc:)``).
   var reached: [[Bool]]
   /// The flags of `reached` in the order they were set, so that ``truncate(to:)`` can clear
@@ -109,6 +111,7 @@ struct Batch: Sendable {
   mutating func removeAll() {
     truncate(to: Mark(items: 0, vectors: 0, pending: 0, arena: 0, reached: 0))
     retryLimitHits = 0
+    cachedMoves = 0
     error = nil
     expanded = 0
   }
@@ -133,12 +136,20 @@ struct Expander {
   /// The parts in which ``successor`` may differ from the state `expand` is called with next:
   /// the union of the `changed` sets given since it was last loaded (every part at first).
   private var stale = State.Written.all
+  /// Moves already run, by the components they read; nil when off.
+  private(set) var cache: TransitionCache?
+  /// Debug builds run every cached move afresh as well and check that both agree.
+  private let verifyHits: Bool
 
-  init(model: CompiledModel, por: Bool, privateObjects: Bool = true, symmetry: Bool) {
+  init(model: CompiledModel, por: Bool, privateObjects: Bool = true, symmetry: Bool, transitionCache: Bool = true) {
     executor = Executor(model: model)
     partialOrder = por ? PartialOrder(model: model, privateObjects: privateObjects) : nil
     let sym = Symmetry(model: model)
     encoder = VectorEncoder(symmetry: symmetry && !sym.isTrivial ? sym : nil)
+    cache = transitionCache ? TransitionCache() : nil
+    var verify = false
+    assert({ verify = true; return true }())
+    verifyHits = verify
   }
 
   /// The symmetry reduction states are canonicalised by, nil when it is off or trivial.
@@ -219,6 +230,30 @@ struct Expander {
         var branch = 0
         var branches = 1
         while branch < branches {
+          // A move run before from the same components: its successor without running it.
+          var key: TransitionCache.Key? = nil
+          var expected: Expected? = nil
+          if cache != nil && !atDepthBound && failure == nil {
+            let k = TransitionCache.Key(thread: t, branch: branch, vector: vector)
+            key = k
+            if let hit = cache!.find(k, vector: vector), hit.holds(in: s, thread: t) {
+              let mark = out.mark
+              if appendCached(hit, thread: t, branch: branch, of: s, vector: vector, components: components,
+                source: source, into: &out)
+              {
+                out.cachedMoves += 1
+                if !verifyHits {
+                  branches = hit.branches
+                  successors += 1
+                  branch += 1
+                  continue
+                }
+                expected = Expected(
+                  move: out.items.last!.move, vector: Array(out.vectors[mark.vectors...]), branches: hit.branches)
+                out.truncate(to: mark)
+              }
+            }
+          }
           // The thread whose state alone (of all threads and registers) may differ from `s`'s
           // after the step, if known: restoring then copies only that thread back.
           var onlyThread: Int? = nil
@@ -227,13 +262,34 @@ struct Expander {
           branches = result.branches
           successors += 1
           if !atDepthBound && failure == nil {
+            let items = out.items.count
+            let vectors = out.vectors.count
+            var cacheable: OtherThreadReads? = nil
             do throws(ModelError) {
-              onlyThread = try add(
+              (onlyThread, cacheable) = try add(
                 Move(thread: Int16(t), branch: UInt8(branch), coalesced: 0), result.violation,
-                othersChanged: result.changedOtherThreads, of: s, vector: vector, components: components,
-                source: source, into: &out)
+                touched: Touched(changed: result.changedOtherThreads, reads: result.readOtherThreads), of: s,
+                vector: vector, components: components, source: source, into: &out)
             } catch {
               failure = error
+            }
+            if let expected {
+              assert(
+                failure == nil && out.items.count == items + 1 && out.items[items].move == expected.move
+                  && Array(out.vectors[vectors...]) == expected.vector && branches == expected.branches,
+                "the cached move of thread \(t), branch \(branch) differs from the move run afresh")
+            }
+            if let reads = cacheable, let key {
+              out.vectors.withUnsafeBufferPointer { v in
+                let successor = UnsafeBufferPointer(rebasing: v[vectors...])
+                let pending = Expander.pending
+                guard successor[State.sharedComponents + t] != pending,
+                  !successor[..<State.sharedComponents].contains(pending)
+                else { return }
+                cache!.insert(
+                  key, vector: vector, of: s, successor: successor, coalesced: out.items[items].move.coalesced,
+                  branches: branches, reads: reads)
+              }
             }
           } else if result.violation == nil && !result.changedOtherThreads {
             onlyThread = t
@@ -249,7 +305,7 @@ struct Expander {
           // The grace period coalesces nothing, so cannot throw.
           _ = try add(
             Move(thread: Int16(Choice.gracePeriod), branch: 0, coalesced: 0), result.violation,
-            othersChanged: false, of: s, vector: vector, components: components, source: source, into: &out)
+            touched: Touched(), of: s, vector: vector, components: components, source: source, into: &out)
         }
       }
     } catch {
@@ -264,59 +320,105 @@ struct Expander {
     }
   }
 
+  /// What a cached move's successor was when the cache found it (debug builds check it
+  /// against the move run afresh).
+  private struct Expected {
+    var move: Move
+    var vector: [UInt32]
+    var branches: Int
+  }
+
+  /// Whether the steps of a move touched threads other than their own.
+  struct Touched {
+    /// Some step wrote another thread (``StepResult/changedOtherThreads``).
+    var changed = false
+    /// What the steps read of other threads (``StepResult/readOtherThreads``).
+    var reads = OtherThreadReads()
+    /// A coalescing decision read other threads (whether an object is private).
+    var privacy = false
+  }
+
+  /// Appends the successor of `s` by the cached move `hit` of thread `t`, `branch`, unless
+  /// symmetry would reorder its threads (the move is then run afresh).
+  ///
+  /// - Returns: false when nothing was appended.
+  private func appendCached(
+    _ hit: TransitionCache.Hit, thread t: Int, branch: Int, of s: borrowing State,
+    vector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader, source: Int32, into out: inout Batch
+  ) -> Bool {
+    let shared = State.sharedComponents
+    if let symmetry = encoder.symmetry {
+      let x = components.encoding(of: Int(hit.thread))
+      guard symmetry.staysOrdered(thread: t, as: x, others: { components.encoding(of: Int(vector[shared + $0])) })
+      else { return false }
+    }
+    out.markReached(thread: t, pc: Int(s.threads[t].pc))
+    out.items.append(
+      BatchItem(
+        kind: .candidate, source: source, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: hit.coalesced),
+        vector: Int32(out.vectors.count), firstPending: Int32(out.pending.count)))
+    for k in 0..<shared { out.vectors.append(hit.shared[k]) }
+    for u in 0..<(vector.count - shared) { out.vectors.append(u == t ? hit.thread : vector[shared + u]) }
+    return true
+  }
+
   /// Coalesces ``successor``, the successor of `s` by `move`, and stores it, or appends the
   /// violation its move committed.
   ///
   /// - Returns: the moving thread when it is the only thread (with its registers) in which
   ///   ``successor`` may now differ from `s`: no step changed another thread, none violated,
-  ///   and symmetry renamed no thread. Nil when that is not known.
+  ///   and symmetry renamed no thread; nil when that is not known. And, when the move may be
+  ///   cached (besides, no coalescing decision read another thread), what its steps read of
+  ///   other threads.
   ///
   /// Works on the stored property rather than an `inout` parameter: a mutating method given
   /// `&successor` would access `self` and its `successor` at once, which exclusivity forbids.
   private mutating func add(
-    _ move: Move, _ violation: Violation?, othersChanged: Bool, of s: borrowing State,
+    _ move: Move, _ violation: Violation?, touched: Touched, of s: borrowing State,
     vector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader, source: Int32, into out: inout Batch
-  ) throws(ModelError) -> Int? {
+  ) throws(ModelError) -> (Int?, cacheable: OtherThreadReads?) {
     var move = move
     var violation = violation
-    var othersChanged = othersChanged
+    var touched = touched
     if move.thread >= 0 { out.markReached(thread: Int(move.thread), pc: Int(s.threads[Int(move.thread)].pc)) }
     if violation == nil && move.thread >= 0 {
-      violation = try coalesce(&move, othersChanged: &othersChanged, into: &out)
+      violation = try coalesce(&move, touched: &touched, into: &out)
     }
     if let violation {
       out.items.append(BatchItem(kind: .stepViolation, source: source, move: move, violation: violation))
-      return nil
+      return (nil, nil)
     }
     let item = BatchItem(
       kind: .candidate, source: source, move: move, vector: Int32(out.vectors.count),
       firstPending: Int32(out.pending.count))
     let changed: ChangedThreads =
-      move.thread < 0 ? .none : othersChanged ? .unknown : .only(Int(move.thread))
+      move.thread < 0 ? .none : touched.changed ? .unknown : .only(Int(move.thread))
     let renamed = encoder.storeSuccessor(
       &successor, of: s, parentVector: vector, components: components, changed: changed, into: &out)
     out.items.append(item)
-    guard case .only(let t) = changed, !renamed else { return nil }
-    return t
+    guard case .only(let t) = changed, !renamed else { return (nil, nil) }
+    return (t, touched.privacy ? nil : touched.reads)
   }
 
   /// Runs on ``successor`` the local and private steps that follow `move` on the same thread
   /// (see ``PartialOrder``).
   ///
   /// - Parameters:
-  ///   - othersChanged: set when a coalesced step changed another thread.
+  ///   - touched: notes a coalesced step that changed or read another thread, or a
+  ///     coalescing decision that read one.
   ///   - out: the batch each coalesced step is marked reached in.
   /// - Returns: the violation a coalesced step committed, if any.
   private mutating func coalesce(
-    _ move: inout Move, othersChanged: inout Bool, into out: inout Batch
+    _ move: inout Move, touched: inout Touched, into out: inout Batch
   ) throws(ModelError) -> Violation? {
     guard let partialOrder else { return nil }
     let t = Int(move.thread)
-    while move.coalesced < UInt8.max && partialOrder.coalesces(successor, t) {
+    while move.coalesced < UInt8.max && partialOrder.coalesces(successor, t, readOthers: &touched.privacy) {
       out.markReached(thread: t, pc: Int(successor.threads[t].pc))
       let result = try executor.step(&successor, thread: t, branch: 0)
       move.coalesced += 1
-      othersChanged = othersChanged || result.changedOtherThreads
+      touched.changed = touched.changed || result.changedOtherThreads
+      touched.reads.formUnion(result.readOtherThreads)
       if let v = result.violation { return v }
     }
     return nil

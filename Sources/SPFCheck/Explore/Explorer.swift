@@ -44,6 +44,9 @@ public struct ExploreOptions: Sendable {
   var privateObjects = true
   /// Symmetry reduction over threads declared with `count: N` (`--no-symmetry`).
   public var symmetry = true
+  /// Reuse the outcome of a move already run from the same components instead of running
+  /// it again (``TransitionCache``; `--no-cache`). Changes no result, only the time.
+  public var transitionCache = true
   /// Worker threads expanding states (`--jobs N`); results do not depend on it.
   public var jobs = 1
   /// Hash compaction: store 64-bit fingerprints instead of full states (`--fingerprint`).
@@ -92,6 +95,10 @@ public struct Statistics: Sendable {
   /// Batches shared between the workers; 0 with one worker, and batches under
   /// ``Explorer/parallelThreshold`` states are expanded by the calling thread alone.
   public var parallelBatches = 0
+  /// Moves whose successor the transition cache gave (``TransitionCache``; debug builds
+  /// count the hits they check instead). Each worker has its own cache, so this varies with
+  /// `--jobs` and, with several workers, from run to run; no other figure does.
+  public var cachedMoves = 0
   public var statesPerSecond: Double { seconds > 0 ? Double(states) / seconds : 0 }
 }
 
@@ -142,7 +149,7 @@ struct Explorer {
     let expanders = Slots((0..<jobs).map { w in
       Expander(
         model: w == 0 ? model : model.replica(), por: options.partialOrder, privateObjects: options.privateObjects,
-        symmetry: options.symmetry)
+        symmetry: options.symmetry, transitionCache: options.transitionCache)
     })
     defer { _ = expanders.take() }
     var components = VisitedStore(mode: .exact)
@@ -407,6 +414,7 @@ private struct Search {
     try vector.withUnsafeMutableBufferPointer { vector in
       for batch in batches {
         stats.retryLimitHits += batch.retryLimitHits
+        stats.cachedMoves += batch.cachedMoves
         for (t, pc) in batch.reachedOrder { reached[t][pc] = true }
         let bounded = try batch.items.withUnsafeBufferPointer { items in
           try batch.vectors.withUnsafeBufferPointer { ids in

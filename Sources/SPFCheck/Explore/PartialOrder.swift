@@ -150,11 +150,20 @@ struct PartialOrder {
   }
 
   /// True when thread `t`'s next op in `s` is coalesced into the step that led there.
-  func coalesces(_ s: State, _ t: Int) -> Bool {
+  ///
+  /// - Parameter readOthers: set when the answer depended on other threads (whether an
+  ///   object is private), so that the move is not cached (``TransitionCache``).
+  func coalesces(_ s: State, _ t: Int, readOthers: inout Bool) -> Bool {
     let th = s.threads[t]
     guard th.outcome == .running && th.wait == .none else { return false }
     if coalescible[t][Int(th.pc)] { return true }
-    return isPrivateOp(rules[t][Int(th.pc)], s, t)
+    let rule = rules[t][Int(th.pc)]
+    switch rule {
+    case .never, .local: return false
+    default:
+      readOthers = true
+      return isPrivateOp(rule, s, t)
+    }
   }
 
   /// True when thread `t` is running, not waiting, and its next op is local or private.

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+@testable import SPFCheck
+
+/// The transition cache changes only the time: over every model in models/, exploring with
+/// and without it gives the same figures, verdict, counterexample schedules and coverage.
+/// Debug builds (these tests) also run every move the cache answers and check, hit by hit,
+/// that both give the same successor (``Expander``); so the corpus must make the cache answer.
+@Suite struct TransitionCacheTests {
+  static func explore(_ model: CompiledModel, cache: Bool, jobs: Int = 1) throws -> ExploreResult {
+    var options = ExploreOptions()
+    options.maxStates = Corpus.stateBound
+    options.transitionCache = cache
+    options.jobs = jobs
+    return try Explorer(model: model, options: options).run()
+  }
+
+  @Test(arguments: ModelCorpusTests.models)
+  func theCacheChangesNoResult(_ relative: String) throws {
+    let model = try ModelLoader.load(path: RepoPaths.absolute(relative))
+    let cached = try Self.explore(model, cache: true)
+    let fresh = try Self.explore(model, cache: false)
+    #expect(cached.verdict == fresh.verdict)
+    #expect(cached.stats.states == fresh.stats.states)
+    #expect(cached.stats.transitions == fresh.stats.transitions)
+    #expect(cached.stats.maxDepth == fresh.stats.maxDepth)
+    #expect(cached.findings.map(\.schedule) == fresh.findings.map(\.schedule))
+    #expect(cached.findings.map(\.violation.message) == fresh.findings.map(\.violation.message))
+    #expect(cached.coverage.unreached == fresh.coverage.unreached)
+    #expect(fresh.stats.cachedMoves == 0)
+  }
+
+  /// Most moves of the SPF benchmark case come from the cache, a thread's step seeing the same
+  /// few shared states whatever the other threads do: more than a third of the transitions
+  /// (a move counts its coalesced steps as transitions). With two workers too: each has its own.
+  @Test func mostMovesOfTheSPFCaseAreCached() throws {
+    let model = try ModelLoader.load(path: RepoPaths.absolute("Sources/spfcheck-bench/Cases/spf-2.json"))
+    var options = ExploreOptions()
+    options.maxStates = 20_000
+    for jobs in [1, 2] {
+      options.jobs = jobs
+      let r = try Explorer(model: model, options: options).run()
+      #expect(r.stats.cachedMoves * 3 > r.stats.transitions, "jobs \(jobs): \(r.stats.cachedMoves) of \(r.stats.transitions)")
+    }
+  }
+
+  /// A move that reads another thread's RCU state is cached with that state as a condition:
+  /// B's `rcu_read_unlock` is the same move (same thread and shared components) whether or
+  /// not A already waits in `synchronize_rcu` for it, and only without a waiter may it reuse
+  /// what it did; with one it must wake A. Both orders reach the end.
+  @Test func anRcuUnlockWakesTheWaiterItDidNotSeeBefore() throws {
+    let json = KernelTests.model(
+      """
+      "a": [
+        { "op": "synchronize_rcu" },
+        { "op": "end" }
+      ],
+      "b": [
+        { "op": "rcu_read_lock" },
+        { "op": "rcu_read_unlock" },
+        { "op": "end" }
+      ]
+      """, threads: [("A", "a"), ("B", "b")])
+    let model = try InlineModel.load(json)
+    let cached = try Self.explore(model, cache: true)
+    let fresh = try Self.explore(model, cache: false)
+    #expect(cached.verdict == .verified && fresh.verdict == .verified)
+    #expect(cached.stats.states == fresh.stats.states && cached.stats.transitions == fresh.stats.transitions)
+  }
+}
