@@ -14,7 +14,10 @@ let package = Package(
   ],
   dependencies: [],
   targets: [
-    .target(name: "SPFCheck"),
+    // One C function: a cache prefetch hint for the visited store's probes, which Swift
+    // cannot issue itself.
+    .target(name: "CPrefetch"),
+    .target(name: "SPFCheck", dependencies: ["CPrefetch"]),
     .executableTarget(name: "spfcheck", dependencies: ["SPFCheck"]),
     // The benchmark of issue 4 (docs/performance.md). It runs the spfcheck binary built next to
     // it as a child process; the case models and the Promela twin are data, not sources.

@@ -40,6 +40,10 @@ struct BatchItem: Sendable {
   /// first not-yet-interned component in the batch's `pending`.
   var vector: Int32 = 0
   var firstPending: Int32 = 0
+  /// A candidate's state hash (``StateHash`` of its vector), computed by the worker when no
+  /// component is pending, so that the merge can prefetch the store slot ahead; 0 when not
+  /// computed (the merge then hashes the vector itself).
+  var hash: UInt64 = 0
   var violation: Violation?
 }
 
@@ -71,6 +75,16 @@ struct Batch: Sendable {
   var error: ModelError?
   /// Frontier states this slice expanded.
   var expanded = 0
+
+  /// Appends a candidate whose vector is the last one appended, hashing it when none of its
+  /// components is pending (see ``BatchItem/hash``).
+  mutating func append(candidate item: BatchItem) {
+    var item = item
+    if pending.count == Int(item.firstPending) {
+      item.hash = vectors.withUnsafeBytes { StateHash.hash(UnsafeRawBufferPointer(rebasing: $0[(Int(item.vector) * 4)...])) }
+    }
+    items.append(item)
+  }
 
   /// Notes that a step of thread `t` at `pc` was attempted.
   mutating func markReached(thread t: Int, pc: Int) {
@@ -353,12 +367,12 @@ struct Expander {
       else { return false }
     }
     out.markReached(thread: t, pc: Int(s.threads[t].pc))
-    out.items.append(
-      BatchItem(
-        kind: .candidate, source: source, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: hit.coalesced),
-        vector: Int32(out.vectors.count), firstPending: Int32(out.pending.count)))
+    let item = BatchItem(
+      kind: .candidate, source: source, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: hit.coalesced),
+      vector: Int32(out.vectors.count), firstPending: Int32(out.pending.count))
     for k in 0..<shared { out.vectors.append(hit.shared[k]) }
     for u in 0..<(vector.count - shared) { out.vectors.append(u == t ? hit.thread : vector[shared + u]) }
+    out.append(candidate: item)
     return true
   }
 
@@ -395,7 +409,7 @@ struct Expander {
       move.thread < 0 ? .none : touched.changed ? .unknown : .only(Int(move.thread))
     let renamed = encoder.storeSuccessor(
       &successor, of: s, parentVector: vector, components: components, changed: changed, into: &out)
-    out.items.append(item)
+    out.append(candidate: item)
     guard case .only(let t) = changed, !renamed else { return (nil, nil) }
     return (t, touched.privacy ? nil : touched.reads)
   }

@@ -364,7 +364,7 @@ private struct Search {
     var vector = [UInt32](repeating: 0, count: width)
     let hash = vector.withUnsafeMutableBufferPointer { vector in
       root.vectors.withUnsafeBufferPointer { ids in
-        admit(ids.baseAddress!, firstPending: 0, of: root, &level, into: vector)!
+        admit(ids.baseAddress!, firstPending: 0, hash: 0, of: root, &level, into: vector)!
       }
     }
     trace.append(parent: -1, move: .root, hash: hash)
@@ -373,14 +373,14 @@ private struct Search {
 
   /// Writes a candidate's vector to `vector` (its `width` ids at `ids`, with its pending
   /// components, from the batch's `firstPending` on, interned), and inserts it; returns its
-  /// hash when new.
+  /// hash when new. `known` is the vector's hash when the worker computed it, else 0.
   ///
   /// Everything goes through pointers the merge takes once per batch: writing the ids into an
   /// array element by element checked the array's uniqueness on every component.
   @inline(__always)
   private mutating func admit(
-    _ ids: UnsafePointer<UInt32>, firstPending: Int, of batch: Batch, _ level: inout LevelComponents,
-    into vector: UnsafeMutableBufferPointer<UInt32>
+    _ ids: UnsafePointer<UInt32>, firstPending: Int, hash known: UInt64, of batch: Batch,
+    _ level: inout LevelComponents, into vector: UnsafeMutableBufferPointer<UInt32>
   ) -> UInt64? {
     var p = firstPending
     for k in 0..<width {
@@ -396,7 +396,8 @@ private struct Search {
       })
     }
     let raw = UnsafeRawBufferPointer(vector)
-    let hash = StateHash.hash(raw)
+    let hash = known != 0 ? known : StateHash.hash(raw)
+    assert(hash == StateHash.hash(raw), "a worker hashed a candidate's vector differently")
     return store.insert(raw, hash: hash) ? hash : nil
   }
 
@@ -436,7 +437,14 @@ private struct Search {
     of frontier: Frontier, depth: Int, level: inout LevelComponents, into next: inout Frontier,
     scratch vector: UnsafeMutableBufferPointer<UInt32>
   ) throws -> Bool {
+    // How many candidates ahead the store slot is prefetched: enough to cover a miss to
+    // memory while the candidates in between are merged.
+    let ahead = 8
     for i in items.indices {
+      if i + ahead < items.count {
+        let hash = (items.baseAddress! + i + ahead).pointee.hash
+        if hash != 0 { store.prefetch(hash: hash) }
+      }
       let item = items.baseAddress! + i
       let sourceID = frontier.firstID + Int32(first) + item.pointee.source
       switch item.pointee.kind {
@@ -447,8 +455,8 @@ private struct Search {
         stats.transitions += 1 + Int(move.coalesced)
         guard
           let hash = admit(
-            ids.baseAddress! + Int(item.pointee.vector), firstPending: Int(item.pointee.firstPending), of: batch,
-            &level, into: vector)
+            ids.baseAddress! + Int(item.pointee.vector), firstPending: Int(item.pointee.firstPending),
+            hash: item.pointee.hash, of: batch, &level, into: vector)
         else { continue }
         trace.append(parent: sourceID, move: move, hash: hash)
         next.append(UnsafeBufferPointer(vector), stored: exact)
