@@ -106,6 +106,14 @@ struct Symmetry {
   /// - Returns: true when threads moved (the encodings then no longer match `s`).
   /// - Complexity: O(g log g) comparisons of thread encodings per group of g threads.
   func canonicalize(_ s: inout State, encodings: [UnsafeRawBufferPointer], scratch: inout Scratch) -> Bool {
+    let moved = permutation(encodings: encodings, scratch: &scratch)
+    if moved { s.renameThreads(scratch.perm) }
+    return moved
+  }
+
+  /// The canonical order of threads whose encodings are `encodings`: when some thread must
+  /// move, sets `scratch.perm` (thread `old` goes to `perm[old]`) and returns true.
+  func permutation(encodings: [UnsafeRawBufferPointer], scratch: inout Scratch) -> Bool {
     var moved = false
     for group in groups {
       // Sort the group's positions by the threads' encoded bytes.
@@ -132,7 +140,7 @@ struct Symmetry {
         }
       }
       if !moved {
-        if scratch.perm.count != s.threads.count { scratch.perm = Array(repeating: 0, count: s.threads.count) }
+        if scratch.perm.count != encodings.count { scratch.perm = Array(repeating: 0, count: encodings.count) }
         scratch.perm.withUnsafeMutableBufferPointer { perm in
           for t in perm.indices { perm[t] = t }
         }
@@ -140,7 +148,6 @@ struct Symmetry {
       }
       for (slot, position) in scratch.order.enumerated() { scratch.perm[group[position]] = group[slot] }
     }
-    if moved { s.renameThreads(scratch.perm) }
     return moved
   }
 }
@@ -149,17 +156,6 @@ extension State {
   /// Moves thread `old` to position `perm[old]` and renames every thread id and thread
   /// bitmask in the shared state to match.
   mutating func renameThreads(_ perm: [Int]) {
-    func id<T: BinaryInteger>(_ t: T) -> T { t < 0 ? t : T(perm[Int(t)]) }
-    func mask(_ m: UInt32) -> UInt32 {
-      var out: UInt32 = 0
-      var rest = m
-      while rest != 0 {
-        let t = rest.trailingZeroBitCount
-        out |= UInt32(1) << UInt32(perm[t])
-        rest &= rest - 1
-      }
-      return out
-    }
     // Apply the permutation in place, cycle by cycle (no copy of the thread array); each
     // thread's register array travels with it.
     var placed: UInt32 = 0
@@ -173,8 +169,29 @@ extension State {
       }
     }
     for t in threads.indices {
-      if case .rcu(let m) = threads[t].wait { threads[t].wait = .rcu(mask(m)) }
+      if case .rcu(let m) = threads[t].wait { threads[t].wait = .rcu(Self.rename(mask: m, perm)) }
     }
+    renameShared(perm)
+  }
+
+  /// Thread bitmask `m` with bit `t` moved to bit `perm[t]`.
+  @inline(__always)
+  static func rename(mask m: UInt32, _ perm: [Int]) -> UInt32 {
+    var out: UInt32 = 0
+    var rest = m
+    while rest != 0 {
+      let t = rest.trailingZeroBitCount
+      out |= UInt32(1) << UInt32(perm[t])
+      rest &= rest - 1
+    }
+    return out
+  }
+
+  /// The shared-state part of ``renameThreads(_:)``: renames every thread id and thread
+  /// bitmask in the shared components (the threads stay where they are).
+  mutating func renameShared(_ perm: [Int]) {
+    func id<T: BinaryInteger>(_ t: T) -> T { t < 0 ? t : T(perm[Int(t)]) }
+    func mask(_ m: UInt32) -> UInt32 { Self.rename(mask: m, perm) }
     mm.mmapReaders = mask(mm.mmapReaders)
     mm.writersWaiting = mask(mm.writersWaiting)
     mm.mmapWriter = id(mm.mmapWriter)
