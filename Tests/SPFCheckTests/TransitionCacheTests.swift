@@ -45,6 +45,22 @@ import Testing
     }
   }
 
+  /// The SPF benchmark cases with three and four symmetric fault threads, where a cached
+  /// move's successor is often reordered, and by more than a swap (a thread overtaking two
+  /// others): the same figures with and without the cache, and debug builds check each hit.
+  @Test(arguments: ["spf-3", "spf-4"])
+  func reorderedSuccessorsOfTheSPFCasesAgree(_ name: String) throws {
+    let model = try ModelLoader.load(path: RepoPaths.absolute("Sources/spfcheck-bench/Cases/\(name).json"))
+    var options = ExploreOptions()
+    options.maxStates = 30_000
+    let cached = try Explorer(model: model, options: options).run()
+    options.transitionCache = false
+    let fresh = try Explorer(model: model, options: options).run()
+    #expect(cached.stats.states == fresh.stats.states && cached.stats.transitions == fresh.stats.transitions)
+    #expect(cached.stats.maxDepth == fresh.stats.maxDepth)
+    #expect(cached.stats.cachedMoves * 3 > cached.stats.transitions)
+  }
+
   /// A move that reads another thread's RCU state is cached with that state as a condition:
   /// B's `rcu_read_unlock` is the same move (same thread and shared components) whether or
   /// not A already waits in `synchronize_rcu` for it, and only without a waiter may it reuse

@@ -154,6 +154,10 @@ struct Expander {
   private(set) var cache: TransitionCache?
   /// Debug builds run every cached move afresh as well and check that both agree.
   private let verifyHits: Bool
+  /// Shared components renamed by a reordering (cached moves whose successor symmetry
+  /// reorders), and the scratch that renames one on a miss.
+  private var renamed = RenameCache()
+  private var renamer = Renamer()
 
   init(model: CompiledModel, por: Bool, privateObjects: Bool = true, symmetry: Bool, transitionCache: Bool = true) {
     executor = Executor(model: model)
@@ -252,8 +256,12 @@ struct Expander {
             key = k
             if let hit = cache!.find(k, vector: vector), hit.holds(in: s, thread: t) {
               let mark = out.mark
-              if appendCached(hit, thread: t, branch: branch, of: s, vector: vector, components: components,
-                source: source, into: &out)
+              if appendCached(
+                hit, thread: t, branch: branch, of: s, vector: vector, components: components, source: source,
+                into: &out)
+                || appendReordered(
+                  hit, thread: t, branch: branch, of: s, vector: vector, components: components, source: source,
+                  into: &out)
               {
                 out.cachedMoves += 1
                 if !verifyHits {
@@ -300,9 +308,11 @@ struct Expander {
                 guard successor[State.sharedComponents + t] != pending,
                   !successor[..<State.sharedComponents].contains(pending)
                 else { return }
+                var waits = false
+                if case .rcu = self.successor.threads[t].wait { waits = true }
                 cache!.insert(
                   key, vector: vector, of: s, successor: successor, coalesced: out.items[items].move.coalesced,
-                  branches: branches, reads: reads)
+                  branches: branches, reads: reads, waits: waits)
               }
             }
           } else if result.violation == nil && !result.changedOtherThreads {
@@ -372,6 +382,72 @@ struct Expander {
       vector: Int32(out.vectors.count), firstPending: Int32(out.pending.count))
     for k in 0..<shared { out.vectors.append(hit.shared[k]) }
     for u in 0..<(vector.count - shared) { out.vectors.append(u == t ? hit.thread : vector[shared + u]) }
+    out.append(candidate: item)
+    return true
+  }
+
+  /// Scratch for ``appendReordered(_:thread:branch:of:vector:components:source:into:)``.
+  private struct Renamer {
+    /// Decodes one shared component at a time to rename it (its other parts are stale).
+    var state = State()
+    var writer = ByteWriter()
+    var encodings: [UnsafeRawBufferPointer] = []
+    var symmetry = Symmetry.Scratch()
+    var movedFrom: [Int] = []
+    var shared = [UInt32](repeating: 0, count: State.sharedComponents)
+  }
+
+  /// Appends the successor of `s` by the cached move `hit` of thread `t`, `branch`, when
+  /// symmetry reorders its threads: the threads' ids move to their canonical positions and
+  /// each shared component takes its renamed id (``RenameCache``; on a miss it is decoded,
+  /// renamed and looked up).
+  ///
+  /// - Returns: false, appending nothing, when that cannot be done here: a thread waits for a
+  ///   grace period (its encoding holds thread ids the renaming rewrites), there are more than
+  ///   16 threads, or a renamed component is not stored yet. The move then runs afresh.
+  private mutating func appendReordered(
+    _ hit: TransitionCache.Hit, thread t: Int, branch: Int, of s: borrowing State,
+    vector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader, source: Int32, into out: inout Batch
+  ) -> Bool {
+    let shared = State.sharedComponents
+    let n = vector.count - shared
+    guard let symmetry = encoder.symmetry, n <= 16, !hit.waitsForGracePeriod,
+      !s.threads.contains(where: { if case .rcu = $0.wait { return true } else { return false } })
+    else { return false }
+    func id(_ u: Int) -> UInt32 { u == t ? hit.thread : vector[shared + u] }
+    if renamer.encodings.count != n {
+      renamer.encodings = Array(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: n)
+      renamer.movedFrom = Array(repeating: 0, count: n)
+    }
+    for u in 0..<n { renamer.encodings[u] = components.encoding(of: Int(id(u))) }
+    guard symmetry.permutation(encodings: renamer.encodings, scratch: &renamer.symmetry) else { return false }
+    let perm = renamer.symmetry.perm
+    var code: UInt64 = 0
+    for u in 0..<n { code |= UInt64(perm[u]) << UInt64(4 * u) }
+    for k in 0..<shared {
+      let before = hit.shared[k]
+      if let after = renamed.find(k, before, perm: code) {
+        renamer.shared[k] = after
+        continue
+      }
+      var reader = ByteReader(components.encoding(of: Int(before)))
+      renamer.state.replaceComponent(k, from: &reader)
+      renamer.state.renameShared(perm)
+      renamer.writer.reset()
+      renamer.state.encodeComponent(k, into: &renamer.writer)
+      guard let after = components.find(renamer.writer.buffer, hash: StateHash.hash(renamer.writer.buffer)) else {
+        return false
+      }
+      renamed.insert(k, before, perm: code, renamed: UInt32(after))
+      renamer.shared[k] = UInt32(after)
+    }
+    for old in 0..<n { renamer.movedFrom[perm[old]] = old }
+    out.markReached(thread: t, pc: Int(s.threads[t].pc))
+    let item = BatchItem(
+      kind: .candidate, source: source, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: hit.coalesced),
+      vector: Int32(out.vectors.count), firstPending: Int32(out.pending.count))
+    out.vectors.append(contentsOf: renamer.shared)
+    for p in 0..<n { out.vectors.append(id(renamer.movedFrom[p])) }
     out.append(candidate: item)
     return true
   }

@@ -86,6 +86,9 @@ struct TransitionCache {
     /// The move is valid only when the threads other than `t` inside an RCU read-side
     /// section are these (a bitmask), if set.
     var otherRcuReaders: UInt32?
+    /// After the move, thread `t` waits in `synchronize_rcu` (its encoding then holds thread
+    /// ids, which a reordering renames).
+    var waitsForGracePeriod: Bool
 
     /// True when the cached move is the move of thread `t` in `s`.
     func holds(in s: State, thread t: Int) -> Bool {
@@ -113,7 +116,8 @@ struct TransitionCache {
         let reads = value[2 + State.sharedComponents]
         return Hit(
           thread: value[0], shared: value + 1, coalesced: UInt8(truncatingIfNeeded: counts), branches: Int(counts >> 8),
-          needsNoRcuWaiter: reads & 1 != 0, otherRcuReaders: reads & 2 != 0 ? value[3 + State.sharedComponents] : nil)
+          needsNoRcuWaiter: reads & 1 != 0, otherRcuReaders: reads & 2 != 0 ? value[3 + State.sharedComponents] : nil,
+          waitsForGracePeriod: reads & 4 != 0)
       }
       return nil
     }
@@ -121,10 +125,11 @@ struct TransitionCache {
 
   /// Records that the move of `key` (made from `vector`, whose state is `s`) leads to the
   /// successor whose component vector is `successor`, after `coalesced` coalesced steps, the
-  /// step having `branches` branches and its steps having read `reads` of other threads.
+  /// step having `branches` branches and its steps having read `reads` of other threads;
+  /// `waits` tells whether the moving thread then waits for a grace period.
   mutating func insert(
     _ key: Key, vector: UnsafeBufferPointer<UInt32>, of s: borrowing State, successor: UnsafeBufferPointer<UInt32>,
-    coalesced: UInt8, branches: Int, reads: OtherThreadReads
+    coalesced: UInt8, branches: Int, reads: OtherThreadReads, waits: Bool
   ) {
     if count * 2 >= capacity && capacity < Self.maxCapacity { grow() }
     let t = Int(key.tag & 0xFFFF) - 1
@@ -151,7 +156,7 @@ struct TransitionCache {
       value[0] = successor[State.sharedComponents + t]
       for k in 0..<State.sharedComponents { value[1 + k] = successor[k] }
       value[1 + State.sharedComponents] = UInt32(coalesced) | UInt32(branches) << 8
-      value[2 + State.sharedComponents] = (reads.rcuWaiters ? 1 : 0) | (reads.rcuReaders ? 2 : 0)
+      value[2 + State.sharedComponents] = (reads.rcuWaiters ? 1 : 0) | (reads.rcuReaders ? 2 : 0) | (waits ? 4 : 0)
       value[3 + State.sharedComponents] = reads.rcuReaders ? s.rcuReaders & ~(UInt32(1) << UInt32(t)) : 0
     }
   }
@@ -176,6 +181,86 @@ struct TransitionCache {
           }
         }
       }
+    }
+  }
+}
+
+/// Shared components renamed by a thread permutation, for the moves of ``TransitionCache``
+/// whose successor symmetry reorders: the id of component `k` (one of the shared
+/// components) with id `id` after ``State/renameShared(_:)`` with the permutation whose code
+/// is `perm` (4 bits per thread: at most 16 threads). Renaming is a function of the
+/// component's bytes and the permutation, and components are interned, so this never goes
+/// stale. Open addressing like the transition cache, up to ``maxCapacity`` entries, then
+/// overwriting.
+struct RenameCache {
+  /// Words per entry: `k` + 1, the id, the permutation's code (two words), the renamed id.
+  static let stride = 5
+  static let window = 4
+  static let initialCapacity = 1 << 10
+  static let maxCapacity = 1 << 16
+
+  private var words: [UInt32]
+  private var mask: Int
+  private var count = 0
+
+  init() {
+    words = Array(repeating: 0, count: Self.initialCapacity * Self.stride)
+    mask = Self.initialCapacity - 1
+  }
+
+  private static func hash(_ k: Int, _ id: UInt32, _ perm: UInt64) -> Int {
+    var h = (UInt64(k) << 32 | UInt64(id)) &* 0x9E37_79B9_7F4A_7C15
+    h = (h ^ perm) &* 0xBF58_476D_1CE4_E5B9
+    return Int(truncatingIfNeeded: h ^ h >> 31)
+  }
+
+  /// The renamed id of component `k` whose id is `id` under permutation code `perm`, if known.
+  func find(_ k: Int, _ id: UInt32, perm: UInt64) -> UInt32? {
+    let h = Self.hash(k, id, perm)
+    return words.withUnsafeBufferPointer { w -> UInt32? in
+      for i in 0..<Self.window {
+        let e = w.baseAddress! + ((h &+ i) & mask) * Self.stride
+        if e[0] == 0 { return nil }
+        if e[0] == UInt32(k + 1) && e[1] == id && e[2] == UInt32(truncatingIfNeeded: perm) && e[3] == UInt32(perm >> 32) {
+          return e[4]
+        }
+      }
+      return nil
+    }
+  }
+
+  /// Records that component `k` with id `id` is `renamed` under permutation code `perm`.
+  mutating func insert(_ k: Int, _ id: UInt32, perm: UInt64, renamed: UInt32) {
+    if count * 2 >= mask + 1 && mask + 1 < Self.maxCapacity { grow() }
+    let h = Self.hash(k, id, perm)
+    let mask = self.mask
+    words.withUnsafeMutableBufferPointer { w in
+      var slot = h & mask
+      for i in 0..<Self.window {
+        let e = w.baseAddress! + ((h &+ i) & mask) * Self.stride
+        if e[0] == 0 { count += 1 }
+        if e[0] == 0 || (e[0] == UInt32(k + 1) && e[1] == id && e[2] == UInt32(truncatingIfNeeded: perm)
+          && e[3] == UInt32(perm >> 32))
+        {
+          slot = (h &+ i) & mask
+          break
+        }
+      }
+      let e = w.baseAddress! + slot * Self.stride
+      (e[0], e[1], e[2], e[3], e[4]) = (UInt32(k + 1), id, UInt32(truncatingIfNeeded: perm), UInt32(perm >> 32), renamed)
+    }
+  }
+
+  /// Doubles the table, placing every entry again.
+  private mutating func grow() {
+    let old = words
+    words = Array(repeating: 0, count: (mask + 1) * 2 * Self.stride)
+    mask = (mask + 1) * 2 - 1
+    count = 0
+    for start in Swift.stride(from: 0, to: old.count, by: Self.stride) where old[start] != 0 {
+      insert(
+        Int(old[start]) - 1, old[start + 1], perm: UInt64(old[start + 2]) | UInt64(old[start + 3]) << 32,
+        renamed: old[start + 4])
     }
   }
 }
