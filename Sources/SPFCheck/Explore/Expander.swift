@@ -308,11 +308,9 @@ struct Expander {
                 guard successor[State.sharedComponents + t] != pending,
                   !successor[..<State.sharedComponents].contains(pending)
                 else { return }
-                var waits = false
-                if case .rcu = self.successor.threads[t].wait { waits = true }
                 cache!.insert(
                   key, vector: vector, of: s, successor: successor, coalesced: out.items[items].move.coalesced,
-                  branches: branches, reads: reads, waits: waits)
+                  branches: branches, reads: reads, waits: self.successor.threads[t].waitsForGracePeriod)
               }
             }
           } else if result.violation == nil && !result.changedOtherThreads {
@@ -412,7 +410,7 @@ struct Expander {
     let shared = State.sharedComponents
     let n = vector.count - shared
     guard let symmetry = encoder.symmetry, n <= 16, !hit.waitsForGracePeriod,
-      !s.threads.contains(where: { if case .rcu = $0.wait { return true } else { return false } })
+      !s.threads.contains(where: \.waitsForGracePeriod)
     else { return false }
     func id(_ u: Int) -> UInt32 { u == t ? hit.thread : vector[shared + u] }
     if renamer.encodings.count != n {
@@ -707,7 +705,7 @@ extension Expander {
       if movedFrom.count != n { movedFrom = Array(repeating: 0, count: n) }
       for old in 0..<n { movedFrom[scratch.perm[old]] = old }
       for p in 0..<n {
-        if case .rcu = s.threads[p].wait {
+        if s.threads[p].waitsForGracePeriod {
           sharedWriter.reset()
           s.encodeThread(p, into: &sharedWriter)
           append(sharedWriter.buffer, components: components, into: &out)

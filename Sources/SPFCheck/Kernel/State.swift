@@ -139,6 +139,12 @@ struct ThreadState: Hashable, Sendable {
 
   var isAtomic: Bool { rcuDepth > 0 || spinHeld != 0 || irqOff > 0 || !ptl.isEmpty }
 
+  /// True when the thread waits in `synchronize_rcu` (its wait mask names other threads).
+  var waitsForGracePeriod: Bool {
+    if case .rcu = wait { return true }
+    return false
+  }
+
   /// Memberwise, like the derived `==`, but inlinable: the derived one takes both threads
   /// by address, so comparing two threads held in arrays first copied each out (about 170
   /// bytes). `ThreadStateTests` fails when a stored property is added without a line here.
