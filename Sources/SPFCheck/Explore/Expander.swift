@@ -76,14 +76,30 @@ struct Batch: Sendable {
   /// Frontier states this slice expanded.
   var expanded = 0
 
-  /// Appends a candidate whose vector is the last one appended, hashing it when none of its
-  /// components is pending (see ``BatchItem/hash``).
-  mutating func append(candidate item: BatchItem) {
-    var item = item
-    if pending.count == Int(item.firstPending) {
-      item.hash = vectors.withUnsafeBytes { StateHash.hash(UnsafeRawBufferPointer(rebasing: $0[(Int(item.vector) * 4)...])) }
-    }
-    items.append(item)
+  /// Where the next candidate's vector and pending components start.
+  struct CandidateStart {
+    var vector: Int32
+    var firstPending: Int32
+  }
+
+  /// The batch's extent for the next candidate, taken before its vector is appended.
+  var candidateStart: CandidateStart {
+    CandidateStart(vector: Int32(vectors.count), firstPending: Int32(pending.count))
+  }
+
+  /// Appends the candidate of `source` by `move`, whose vector (appended since `start`) is
+  /// the last one, hashing it when none of its components is pending (see
+  /// ``BatchItem/hash``). The item is built here, in place: a `BatchItem` passed in and
+  /// stored was copied through its value witness (it holds an optional violation).
+  mutating func appendCandidate(source: Int32, move: Move, from start: CandidateStart) {
+    let hash =
+      pending.count == Int(start.firstPending)
+      ? vectors.withUnsafeBytes { StateHash.hash(UnsafeRawBufferPointer(rebasing: $0[(Int(start.vector) * 4)...])) }
+      : 0
+    items.append(
+      BatchItem(
+        kind: .candidate, source: source, move: move, vector: start.vector, firstPending: start.firstPending,
+        hash: hash))
   }
 
   /// Notes that a step of thread `t` at `pc` was attempted.
@@ -375,12 +391,11 @@ struct Expander {
       else { return false }
     }
     out.markReached(thread: t, pc: Int(s.threads[t].pc))
-    let item = BatchItem(
-      kind: .candidate, source: source, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: hit.coalesced),
-      vector: Int32(out.vectors.count), firstPending: Int32(out.pending.count))
+    let start = out.candidateStart
     for k in 0..<shared { out.vectors.append(hit.shared[k]) }
     for u in 0..<(vector.count - shared) { out.vectors.append(u == t ? hit.thread : vector[shared + u]) }
-    out.append(candidate: item)
+    out.appendCandidate(
+      source: source, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: hit.coalesced), from: start)
     return true
   }
 
@@ -441,12 +456,11 @@ struct Expander {
     }
     for old in 0..<n { renamer.movedFrom[perm[old]] = old }
     out.markReached(thread: t, pc: Int(s.threads[t].pc))
-    let item = BatchItem(
-      kind: .candidate, source: source, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: hit.coalesced),
-      vector: Int32(out.vectors.count), firstPending: Int32(out.pending.count))
+    let start = out.candidateStart
     out.vectors.append(contentsOf: renamer.shared)
     for p in 0..<n { out.vectors.append(id(renamer.movedFrom[p])) }
-    out.append(candidate: item)
+    out.appendCandidate(
+      source: source, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: hit.coalesced), from: start)
     return true
   }
 
@@ -476,14 +490,12 @@ struct Expander {
       out.items.append(BatchItem(kind: .stepViolation, source: source, move: move, violation: violation))
       return (nil, nil)
     }
-    let item = BatchItem(
-      kind: .candidate, source: source, move: move, vector: Int32(out.vectors.count),
-      firstPending: Int32(out.pending.count))
+    let start = out.candidateStart
     let changed: ChangedThreads =
       move.thread < 0 ? .none : touched.changed ? .unknown : .only(Int(move.thread))
     let renamed = encoder.storeSuccessor(
       &successor, of: s, parentVector: vector, components: components, changed: changed, into: &out)
-    out.append(candidate: item)
+    out.appendCandidate(source: source, move: move, from: start)
     guard case .only(let t) = changed, !renamed else { return (nil, nil) }
     return (t, touched.privacy ? nil : touched.reads)
   }
