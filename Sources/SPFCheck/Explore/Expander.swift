@@ -270,7 +270,7 @@ struct Expander {
           if cache != nil && !atDepthBound && failure == nil {
             let k = TransitionCache.Key(thread: t, branch: branch, vector: vector)
             key = k
-            if let hit = cache!.find(k, vector: vector), hit.holds(in: s, thread: t) {
+            if let hit = cache!.find(k), hit.holds(in: s, thread: t) {
               let mark = out.mark
               if appendCached(
                 hit, thread: t, branch: branch, of: s, vector: vector, components: components, source: source,
@@ -325,8 +325,8 @@ struct Expander {
                   !successor[..<State.sharedComponents].contains(pending)
                 else { return }
                 cache!.insert(
-                  key, vector: vector, of: s, successor: successor, coalesced: out.items[items].move.coalesced,
-                  branches: branches, reads: reads, waits: self.successor.threads[t].waitsForGracePeriod)
+                  key, of: s, successor: successor, coalesced: out.items[items].move.coalesced, branches: branches,
+                  reads: reads, waits: self.successor.threads[t].waitsForGracePeriod)
               }
             }
           } else if result.violation == nil && !result.changedOtherThreads {
@@ -367,7 +367,7 @@ struct Expander {
   }
 
   /// Whether the steps of a move touched threads other than their own.
-  struct Touched {
+  private struct Touched {
     /// Some step wrote another thread (``StepResult/changedOtherThreads``).
     var changed = false
     /// What the steps read of other threads (``StepResult/readOtherThreads``).

@@ -9,9 +9,9 @@
 /// is private (which looks at every thread). Such a move is then a function of the thread
 /// index, the branch, thread `t`'s component and the shared components, and every other
 /// component of the successor is the parent's. Components are interned (equal ids, equal
-/// bytes), so the key is seven words: the thread and branch, thread `t`'s id and the shared
-/// components' ids; the value is the successor's ids for the same components, the number of
-/// coalesced steps and the step's branch count.
+/// bytes), so the key is six words: the thread and branch in one, thread `t`'s id and the
+/// shared components' ids; the value is the successor's ids for the same components, the
+/// number of coalesced steps and the step's branch count.
 ///
 /// The two reads of other threads that steps make (``OtherThreadReads``) are kept as
 /// conditions of the entry, checked on the state at hand before a hit is used: that no
@@ -23,54 +23,36 @@
 /// On the shipped SPF cases 96–99 % of the moves find their key (measured at 300,000 and
 /// 2,000,000 states), because a thread's step sees the same few shared states whatever the
 /// other threads are doing. Whether a hit's successor is in canonical thread order depends on
-/// the other threads, so the expander checks it and runs the move afresh when symmetry would
-/// reorder.
+/// the other threads, so the expander checks it, and renames a reordered successor's shared
+/// components through ``RenameCache``.
 ///
-/// The table is open addressing with a window of ``window`` slots, doubling up to
-/// ``maxCapacity`` entries and then overwriting: a cache may forget, never lie. Each worker
-/// owns one, so the results (and the states stored) do not depend on `--jobs`, and debug
-/// builds check every hit against the move run afresh (``Expander``).
+/// Each worker owns one, so the results (and the states stored) do not depend on `--jobs`,
+/// and debug builds check every hit against the move run afresh (``Expander``).
 struct TransitionCache {
-  /// Words per entry: the tag (thread + 1, branch), thread `t`'s id, the shared ids; then
-  /// the successor's thread id, its shared ids, the coalesced steps and branch count, the
-  /// conditions read (``OtherThreadReads``) and the other RCU readers they require.
-  static let stride = 2 + State.sharedComponents + 1 + State.sharedComponents + 3
-  /// Slots probed from an entry's home slot.
-  static let window = 4
-  static let initialCapacity = 1 << 12
-  /// The most entries kept (56 bytes each: 14 MiB per worker).
-  static let maxCapacity = 1 << 18
+  /// Key words: the tag (thread + 1, branch), thread `t`'s id, the shared ids.
+  static let keyWords = 2 + State.sharedComponents
+  /// Value words: the successor's thread id and shared ids, the coalesced steps and branch
+  /// count, the conditions read (``OtherThreadReads``) and the other RCU readers they require.
+  static let valueWords = 1 + State.sharedComponents + 3
 
-  private var words: [UInt32]
-  private var mask: Int
-  /// Filled slots.
-  private(set) var count = 0
-
-  init() {
-    words = Array(repeating: 0, count: Self.initialCapacity * Self.stride)
-    mask = Self.initialCapacity - 1
-  }
-
-  var capacity: Int { mask + 1 }
+  /// Entries of 56 bytes, up to 262,144 of them (14 MiB per worker).
+  private var table = WordTable(
+    keyWords: keyWords, valueWords: valueWords, initialCapacity: 1 << 12, maxCapacity: 1 << 18)
 
   /// A move's key: thread `t` and `branch` of the state whose component vector is `vector`.
   struct Key {
-    var tag: UInt32
-    var thread: UInt32
+    /// The key words, then zeros.
+    var words: SIMD8<UInt32>
     var hash: Int
 
     init(thread t: Int, branch: Int, vector: UnsafeBufferPointer<UInt32>) {
-      tag = UInt32(t + 1) | UInt32(branch) << 16
-      thread = vector[State.sharedComponents + t]
-      hash = TransitionCache.hash(tag: tag, thread: thread, shared: vector.baseAddress!)
+      assert(TransitionCache.keyWords <= 8, "a key has more words than its SIMD8 holds")
+      words = SIMD8(repeating: 0)
+      words[0] = UInt32(t + 1) | UInt32(branch) << 16
+      words[1] = vector[State.sharedComponents + t]
+      for k in 0..<State.sharedComponents { words[2 + k] = vector[k] }
+      hash = withUnsafeBytes(of: words) { WordTable.hash($0, count: TransitionCache.keyWords) }
     }
-  }
-
-  /// The hash of a key: its tag, thread id and the `State.sharedComponents` ids at `shared`.
-  static func hash(tag: UInt32, thread: UInt32, shared: UnsafePointer<UInt32>) -> Int {
-    var h = UInt64(tag) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(thread)
-    for k in 0..<State.sharedComponents { h = (h ^ UInt64(shared[k])) &* 0xBF58_476D_1CE4_E5B9 }
-    return Int(truncatingIfNeeded: h ^ h >> 31)
   }
 
   /// What a cached move produced.
@@ -98,88 +80,35 @@ struct TransitionCache {
     }
   }
 
-  private static func matches(_ e: UnsafePointer<UInt32>, _ key: Key, _ vector: UnsafeBufferPointer<UInt32>) -> Bool {
-    guard e[0] == key.tag && e[1] == key.thread else { return false }
-    for k in 0..<State.sharedComponents where e[2 + k] != vector[k] { return false }
-    return true
+  /// The cached move for `key`, or nil.
+  func find(_ key: Key) -> Hit? {
+    let found = withUnsafeBytes(of: key.words) { table.find($0, hash: key.hash) }
+    guard let value = found else { return nil }
+    let counts = value[1 + State.sharedComponents]
+    let reads = value[2 + State.sharedComponents]
+    return Hit(
+      thread: value[0], shared: value + 1, coalesced: UInt8(truncatingIfNeeded: counts), branches: Int(counts >> 8),
+      needsNoRcuWaiter: reads & 1 != 0, otherRcuReaders: reads & 2 != 0 ? value[3 + State.sharedComponents] : nil,
+      waitsForGracePeriod: reads & 4 != 0)
   }
 
-  /// The cached move for `key` (made from `vector`), or nil.
-  func find(_ key: Key, vector: UnsafeBufferPointer<UInt32>) -> Hit? {
-    words.withUnsafeBufferPointer { w -> Hit? in
-      for i in 0..<Self.window {
-        let e = w.baseAddress! + ((key.hash &+ i) & mask) * Self.stride
-        if e[0] == 0 { return nil }
-        guard Self.matches(e, key, vector) else { continue }
-        let value = e + 2 + State.sharedComponents
-        let counts = value[1 + State.sharedComponents]
-        let reads = value[2 + State.sharedComponents]
-        return Hit(
-          thread: value[0], shared: value + 1, coalesced: UInt8(truncatingIfNeeded: counts), branches: Int(counts >> 8),
-          needsNoRcuWaiter: reads & 1 != 0, otherRcuReaders: reads & 2 != 0 ? value[3 + State.sharedComponents] : nil,
-          waitsForGracePeriod: reads & 4 != 0)
-      }
-      return nil
-    }
-  }
-
-  /// Records that the move of `key` (made from `vector`, whose state is `s`) leads to the
-  /// successor whose component vector is `successor`, after `coalesced` coalesced steps, the
-  /// step having `branches` branches and its steps having read `reads` of other threads;
-  /// `waits` tells whether the moving thread then waits for a grace period.
+  /// Records that the move of `key` (made from the state `s`) leads to the successor whose
+  /// component vector is `successor`, after `coalesced` coalesced steps, the step having
+  /// `branches` branches and its steps having read `reads` of other threads; `waits` tells
+  /// whether the moving thread then waits for a grace period.
   mutating func insert(
-    _ key: Key, vector: UnsafeBufferPointer<UInt32>, of s: borrowing State, successor: UnsafeBufferPointer<UInt32>,
-    coalesced: UInt8, branches: Int, reads: OtherThreadReads, waits: Bool
+    _ key: Key, of s: borrowing State, successor: UnsafeBufferPointer<UInt32>, coalesced: UInt8, branches: Int,
+    reads: OtherThreadReads, waits: Bool
   ) {
-    if count * 2 >= capacity && capacity < Self.maxCapacity { grow() }
-    let t = Int(key.tag & 0xFFFF) - 1
-    let mask = self.mask
-    words.withUnsafeMutableBufferPointer { w in
-      var slot = key.hash & mask
-      for i in 0..<Self.window {
-        let e = w.baseAddress! + ((key.hash &+ i) & mask) * Self.stride
-        if e[0] == 0 {
-          count += 1
-          slot = (key.hash &+ i) & mask
-          break
-        }
-        if Self.matches(e, key, vector) {
-          slot = (key.hash &+ i) & mask
-          break
-        }
-      }
-      let e = w.baseAddress! + slot * Self.stride
-      e[0] = key.tag
-      e[1] = key.thread
-      for k in 0..<State.sharedComponents { e[2 + k] = vector[k] }
-      let value = e + 2 + State.sharedComponents
-      value[0] = successor[State.sharedComponents + t]
-      for k in 0..<State.sharedComponents { value[1 + k] = successor[k] }
-      value[1 + State.sharedComponents] = UInt32(coalesced) | UInt32(branches) << 8
-      value[2 + State.sharedComponents] = (reads.rcuWaiters ? 1 : 0) | (reads.rcuReaders ? 2 : 0) | (waits ? 4 : 0)
-      value[3 + State.sharedComponents] = reads.rcuReaders ? s.rcuReaders & ~(UInt32(1) << UInt32(t)) : 0
-    }
-  }
-
-  /// Doubles the table, placing every entry again.
-  private mutating func grow() {
-    let old = words
-    words = Array(repeating: 0, count: capacity * 2 * Self.stride)
-    mask = capacity * 2 - 1
-    count = 0
-    old.withUnsafeBufferPointer { o in
-      words.withUnsafeMutableBufferPointer { w in
-        for start in Swift.stride(from: 0, to: o.count, by: Self.stride) where o[start] != 0 {
-          let e = o.baseAddress! + start
-          let hash = Self.hash(tag: e[0], thread: e[1], shared: e + 2)
-          for i in 0..<Self.window {
-            let d = w.baseAddress! + ((hash &+ i) & mask) * Self.stride
-            guard d[0] == 0 else { continue }
-            d.update(from: e, count: Self.stride)
-            count += 1
-            break
-          }
-        }
+    let t = Int(key.words[0] & 0xFFFF) - 1
+    let readers = reads.rcuReaders ? s.rcuReaders & ~(UInt32(1) << UInt32(t)) : 0
+    withUnsafeBytes(of: key.words) { k in
+      table.insert(k, hash: key.hash) { value in
+        value[0] = successor[State.sharedComponents + t]
+        for i in 0..<State.sharedComponents { value[1 + i] = successor[i] }
+        value[1 + State.sharedComponents] = UInt32(coalesced) | UInt32(branches) << 8
+        value[2 + State.sharedComponents] = (reads.rcuWaiters ? 1 : 0) | (reads.rcuReaders ? 2 : 0) | (waits ? 4 : 0)
+        value[3 + State.sharedComponents] = readers
       }
     }
   }
@@ -190,77 +119,124 @@ struct TransitionCache {
 /// components) with id `id` after ``State/renameShared(_:)`` with the permutation whose code
 /// is `perm` (4 bits per thread: at most 16 threads). Renaming is a function of the
 /// component's bytes and the permutation, and components are interned, so this never goes
-/// stale. Open addressing like the transition cache, up to ``maxCapacity`` entries, then
-/// overwriting.
+/// stale.
 struct RenameCache {
-  /// Words per entry: `k` + 1, the id, the permutation's code (two words), the renamed id.
-  static let stride = 5
-  static let window = 4
-  static let initialCapacity = 1 << 10
-  static let maxCapacity = 1 << 16
+  /// Entries of 20 bytes (`k` + 1, the id, the permutation's code in two words; the renamed
+  /// id), up to 65,536 of them.
+  private var table = WordTable(keyWords: 4, valueWords: 1, initialCapacity: 1 << 10, maxCapacity: 1 << 16)
 
-  private var words: [UInt32]
-  private var mask: Int
-  private var count = 0
-
-  init() {
-    words = Array(repeating: 0, count: Self.initialCapacity * Self.stride)
-    mask = Self.initialCapacity - 1
-  }
-
-  private static func hash(_ k: Int, _ id: UInt32, _ perm: UInt64) -> Int {
-    var h = (UInt64(k) << 32 | UInt64(id)) &* 0x9E37_79B9_7F4A_7C15
-    h = (h ^ perm) &* 0xBF58_476D_1CE4_E5B9
-    return Int(truncatingIfNeeded: h ^ h >> 31)
+  private static func key(_ k: Int, _ id: UInt32, _ perm: UInt64) -> SIMD4<UInt32> {
+    SIMD4(UInt32(k + 1), id, UInt32(truncatingIfNeeded: perm), UInt32(truncatingIfNeeded: perm >> 32))
   }
 
   /// The renamed id of component `k` whose id is `id` under permutation code `perm`, if known.
   func find(_ k: Int, _ id: UInt32, perm: UInt64) -> UInt32? {
-    let h = Self.hash(k, id, perm)
-    return words.withUnsafeBufferPointer { w -> UInt32? in
-      for i in 0..<Self.window {
-        let e = w.baseAddress! + ((h &+ i) & mask) * Self.stride
-        if e[0] == 0 { return nil }
-        if e[0] == UInt32(k + 1) && e[1] == id && e[2] == UInt32(truncatingIfNeeded: perm) && e[3] == UInt32(perm >> 32) {
-          return e[4]
-        }
-      }
-      return nil
+    withUnsafeBytes(of: Self.key(k, id, perm)) { key in
+      table.find(key, hash: WordTable.hash(key, count: 4)).map { $0[0] }
     }
   }
 
   /// Records that component `k` with id `id` is `renamed` under permutation code `perm`.
   mutating func insert(_ k: Int, _ id: UInt32, perm: UInt64, renamed: UInt32) {
-    if count * 2 >= mask + 1 && mask + 1 < Self.maxCapacity { grow() }
-    let h = Self.hash(k, id, perm)
-    let mask = self.mask
-    words.withUnsafeMutableBufferPointer { w in
-      var slot = h & mask
+    withUnsafeBytes(of: Self.key(k, id, perm)) { key in
+      table.insert(key, hash: WordTable.hash(key, count: 4)) { $0[0] = renamed }
+    }
+  }
+}
+
+/// The open-addressing table under the explorer's memo caches: fixed-size entries of 32-bit
+/// words, `keyWords` of key (the first never 0, which marks an empty slot) and then
+/// `valueWords` of value. A key is looked for in a window of ``window`` slots from its home;
+/// the table doubles from `initialCapacity` up to `maxCapacity` entries, then overwrites the
+/// home slot when the window is full: a cache may forget an entry, never give a wrong one.
+struct WordTable {
+  /// Slots probed from an entry's home slot.
+  static let window = 4
+
+  let keyWords: Int
+  private let stride: Int
+  private let maxCapacity: Int
+  private var words: [UInt32]
+  private var mask: Int
+  /// Filled slots.
+  private(set) var count = 0
+
+  init(keyWords: Int, valueWords: Int, initialCapacity: Int, maxCapacity: Int) {
+    self.keyWords = keyWords
+    stride = keyWords + valueWords
+    self.maxCapacity = maxCapacity
+    words = Array(repeating: 0, count: initialCapacity * stride)
+    mask = initialCapacity - 1
+  }
+
+  /// The hash of the first `count` 32-bit words of `key`.
+  @inline(__always)
+  static func hash(_ key: UnsafeRawBufferPointer, count: Int) -> Int {
+    var h: UInt64 = 0x9E37_79B9_7F4A_7C15
+    for i in 0..<count { h = (h ^ UInt64(key.load(fromByteOffset: 4 * i, as: UInt32.self))) &* 0xBF58_476D_1CE4_E5B9 }
+    return Int(truncatingIfNeeded: h ^ h >> 31)
+  }
+
+  @inline(__always)
+  private static func matches(_ e: UnsafePointer<UInt32>, _ key: UnsafeRawBufferPointer, keyWords: Int) -> Bool {
+    for i in 0..<keyWords where e[i] != key.load(fromByteOffset: 4 * i, as: UInt32.self) { return false }
+    return true
+  }
+
+  /// The value words of the entry whose key is the first `keyWords` words of `key` (its
+  /// hash `hash`), or nil; valid until the table is next changed.
+  func find(_ key: UnsafeRawBufferPointer, hash: Int) -> UnsafePointer<UInt32>? {
+    words.withUnsafeBufferPointer { w in
       for i in 0..<Self.window {
-        let e = w.baseAddress! + ((h &+ i) & mask) * Self.stride
-        if e[0] == 0 { count += 1 }
-        if e[0] == 0 || (e[0] == UInt32(k + 1) && e[1] == id && e[2] == UInt32(truncatingIfNeeded: perm)
-          && e[3] == UInt32(perm >> 32))
-        {
-          slot = (h &+ i) & mask
+        let e = w.baseAddress! + ((hash &+ i) & mask) * stride
+        if e[0] == 0 { return nil }
+        if Self.matches(e, key, keyWords: keyWords) { return e + keyWords }
+      }
+      return nil
+    }
+  }
+
+  /// Stores the entry whose key is the first `keyWords` words of `key` (its hash `hash`),
+  /// replacing an entry of the same key, and lets `fill` write its value words.
+  mutating func insert(_ key: UnsafeRawBufferPointer, hash: Int, fill: (UnsafeMutablePointer<UInt32>) -> Void) {
+    if count * 2 >= mask + 1 && mask + 1 < maxCapacity { grow() }
+    let mask = self.mask
+    let keyWords = self.keyWords
+    let stride = self.stride
+    words.withUnsafeMutableBufferPointer { w in
+      var slot = hash & mask
+      for i in 0..<Self.window {
+        let probe = (hash &+ i) & mask
+        let e = w.baseAddress! + probe * stride
+        if e[0] == 0 {
+          count += 1
+          slot = probe
+          break
+        }
+        if Self.matches(e, key, keyWords: keyWords) {
+          slot = probe
           break
         }
       }
-      let e = w.baseAddress! + slot * Self.stride
-      (e[0], e[1], e[2], e[3], e[4]) = (UInt32(k + 1), id, UInt32(truncatingIfNeeded: perm), UInt32(perm >> 32), renamed)
+      let e = w.baseAddress! + slot * stride
+      for i in 0..<keyWords { e[i] = key.load(fromByteOffset: 4 * i, as: UInt32.self) }
+      fill(e + keyWords)
     }
   }
 
   /// Doubles the table, placing every entry again.
   private mutating func grow() {
     let old = words
-    words = Array(repeating: 0, count: (mask + 1) * 2 * Self.stride)
+    let (keyWords, stride) = (self.keyWords, self.stride)
+    words = Array(repeating: 0, count: (mask + 1) * 2 * stride)
     mask = (mask + 1) * 2 - 1
     count = 0
-    for start in Swift.stride(from: 0, to: old.count, by: Self.stride) where old[start] != 0 {
-      insert(
-        Int(old[start]) - 1, old[start + 1], perm: UInt64(old[start + 2]) | UInt64(old[start + 3]) << 32,
-        renamed: old[start + 4])
+    old.withUnsafeBytes { o in
+      for start in Swift.stride(from: 0, to: old.count, by: stride) where old[start] != 0 {
+        let entry = UnsafeRawBufferPointer(rebasing: o[(4 * start)..<(4 * (start + stride))])
+        let value = entry.baseAddress!.assumingMemoryBound(to: UInt32.self) + keyWords
+        insert(entry, hash: Self.hash(entry, count: keyWords)) { $0.update(from: value, count: stride - keyWords) }
+      }
     }
   }
 }

@@ -33,8 +33,6 @@ struct OtherThreadReads: Equatable {
   /// RCU free): ``State/rcuReaders``.
   var rcuReaders = false
 
-  var isEmpty: Bool { !rcuWaiters && !rcuReaders }
-
   mutating func formUnion(_ other: OtherThreadReads) {
     rcuWaiters = rcuWaiters || other.rcuWaiters
     rcuReaders = rcuReaders || other.rcuReaders
