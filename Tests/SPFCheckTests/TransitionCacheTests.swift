@@ -84,4 +84,52 @@ import Testing
     #expect(cached.verdict == .verified && fresh.verdict == .verified)
     #expect(cached.stats.states == fresh.stats.states && cached.stats.transitions == fresh.stats.transitions)
   }
+
+  /// A move whose coalescing asked whether an object is private is cached with the answer as
+  /// a condition. The writer's `store` to `g`, with its `vma_set` of the unpublished VMA
+  /// coalesced after it when the VMA is private, is the same move (same thread and shared
+  /// components) whether or not the reader loaded the VMA from the cell before it was
+  /// unpublished; only while the reader holds nothing may the `vma_set` be coalesced.
+  @Test func aPrivacyAnswerIsAConditionOfTheCachedMove() throws {
+    let model = try InlineModel.load(PrivateObjectReductionTests.vmaAnotherThreadHolds)
+    let cached = try Self.explore(model, cache: true)
+    let fresh = try Self.explore(model, cache: false)
+    #expect(cached.verdict == fresh.verdict)
+    #expect(cached.kinds == fresh.kinds)
+    #expect(cached.stats.states == fresh.stats.states && cached.stats.transitions == fresh.stats.transitions)
+    #expect(cached.findings.map(\.schedule) == fresh.findings.map(\.schedule))
+    #expect(cached.stats.cachedMoves > 0)
+  }
+
+  /// What a cache entry keeps of the privacy answers: one place per object (an object asked
+  /// twice takes one), no third; and the answers hold in a state only where another thread
+  /// names each object exactly as it did.
+  @Test func privacyReadsKeepTwoObjectsAndCheckTheirAnswers() throws {
+    let a = Ref(kind: .vma, index: 0)
+    let b = Ref(kind: .obj, index: 3)
+    var reads = PrivacyReads()
+    reads.note(a, named: false)
+    reads.note(a, named: false)
+    reads.note(b, named: true)
+    #expect(!reads.overflow)
+    #expect(reads.objects.0 == PackedRef(a).raw && reads.objects.1 == PackedRef(b).raw && reads.named == 2)
+    var third = reads
+    third.note(Ref(kind: .obj, index: 4), named: false)
+    #expect(third.overflow)
+
+    // The reachable states of the model where the reader holds the VMA, and where it does not.
+    let model = try InlineModel.load(PrivateObjectReductionTests.vmaAnotherThreadHolds)
+    var seen = (held: 0, notHeld: 0)
+    for s in try StateEncodingTests.reachable(model) {
+      let held = PrivateObjectReductionTests.holds(s, 1, a)
+      var asked = PrivacyReads()
+      asked.note(a, named: held)
+      #expect(asked.hold(in: s, thread: 0))
+      var opposite = PrivacyReads()
+      opposite.note(a, named: !held)
+      #expect(!opposite.hold(in: s, thread: 0))
+      if held { seen.held += 1 } else { seen.notHeld += 1 }
+    }
+    #expect(seen.held > 0 && seen.notHeld > 0)
+  }
 }

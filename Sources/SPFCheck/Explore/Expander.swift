@@ -302,7 +302,7 @@ struct Expander {
           if !atDepthBound && failure == nil {
             let items = out.items.count
             let vectors = out.vectors.count
-            var cacheable: OtherThreadReads? = nil
+            var cacheable: Touched? = nil
             do throws(ModelError) {
               (onlyThread, cacheable) = try add(
                 Move(thread: Int16(t), branch: UInt8(branch), coalesced: 0), result.violation,
@@ -317,7 +317,7 @@ struct Expander {
                   && Array(out.vectors[vectors...]) == expected.vector && branches == expected.branches,
                 "the cached move of thread \(t), branch \(branch) differs from the move run afresh")
             }
-            if let reads = cacheable, let key {
+            if let touched = cacheable, let key {
               out.vectors.withUnsafeBufferPointer { v in
                 let successor = UnsafeBufferPointer(rebasing: v[vectors...])
                 let pending = Expander.pending
@@ -326,7 +326,7 @@ struct Expander {
                 else { return }
                 cache!.insert(
                   key, of: s, successor: successor, coalesced: out.items[items].move.coalesced, branches: branches,
-                  reads: reads, waits: self.successor.threads[t].waitsForGracePeriod)
+                  reads: touched.reads, privacy: touched.privacy, waits: self.successor.threads[t].waitsForGracePeriod)
               }
             }
           } else if result.violation == nil && !result.changedOtherThreads {
@@ -372,8 +372,8 @@ struct Expander {
     var changed = false
     /// What the steps read of other threads (``StepResult/readOtherThreads``).
     var reads = OtherThreadReads()
-    /// A coalescing decision read other threads (whether an object is private).
-    var privacy = false
+    /// What coalescing decisions read of other threads (whether an object is private).
+    var privacy = PrivacyReads()
   }
 
   /// Appends the successor of `s` by the cached move `hit` of thread `t`, `branch`, unless
@@ -470,15 +470,15 @@ struct Expander {
   /// - Returns: the moving thread when it is the only thread (with its registers) in which
   ///   ``successor`` may now differ from `s`: no step changed another thread, none violated,
   ///   and symmetry renamed no thread; nil when that is not known. And, when the move may be
-  ///   cached (besides, no coalescing decision read another thread), what its steps read of
-  ///   other threads.
+  ///   cached (besides, its coalescing asked about at most two objects' privacy), what its
+  ///   steps and coalescing decisions read of other threads.
   ///
   /// Works on the stored property rather than an `inout` parameter: a mutating method given
   /// `&successor` would access `self` and its `successor` at once, which exclusivity forbids.
   private mutating func add(
     _ move: Move, _ violation: Violation?, touched: Touched, of s: borrowing State,
     vector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader, source: Int32, into out: inout Batch
-  ) throws(ModelError) -> (Int?, cacheable: OtherThreadReads?) {
+  ) throws(ModelError) -> (Int?, cacheable: Touched?) {
     var move = move
     var violation = violation
     var touched = touched
@@ -497,15 +497,15 @@ struct Expander {
       &successor, of: s, parentVector: vector, components: components, changed: changed, into: &out)
     out.appendCandidate(source: source, move: move, from: start)
     guard case .only(let t) = changed, !renamed else { return (nil, nil) }
-    return (t, touched.privacy ? nil : touched.reads)
+    return (t, touched.privacy.overflow ? nil : touched)
   }
 
   /// Runs on ``successor`` the local and private steps that follow `move` on the same thread
   /// (see ``PartialOrder``).
   ///
   /// - Parameters:
-  ///   - touched: notes a coalesced step that changed or read another thread, or a
-  ///     coalescing decision that read one.
+  ///   - touched: notes a coalesced step that changed or read another thread, and what
+  ///     coalescing decisions read of other threads.
   ///   - out: the batch each coalesced step is marked reached in.
   /// - Returns: the violation a coalesced step committed, if any.
   private mutating func coalesce(
@@ -513,7 +513,7 @@ struct Expander {
   ) throws(ModelError) -> Violation? {
     guard let partialOrder else { return nil }
     let t = Int(move.thread)
-    while move.coalesced < UInt8.max && partialOrder.coalesces(successor, t, readOthers: &touched.privacy) {
+    while move.coalesced < UInt8.max && partialOrder.coalesces(successor, t, privacy: &touched.privacy) {
       out.markReached(thread: t, pc: Int(successor.threads[t].pc))
       let result = try executor.step(&successor, thread: t, branch: 0)
       move.coalesced += 1

@@ -151,18 +151,17 @@ struct PartialOrder {
 
   /// True when thread `t`'s next op in `s` is coalesced into the step that led there.
   ///
-  /// - Parameter readOthers: set when the answer depended on other threads (whether an
-  ///   object is private), so that the move is not cached (``TransitionCache``).
-  func coalesces(_ s: State, _ t: Int, readOthers: inout Bool) -> Bool {
+  /// - Parameter privacy: notes each object whose privacy the answer depended on, with
+  ///   whether another thread named it, so that the move is cached under that condition
+  ///   (``TransitionCache``).
+  func coalesces(_ s: State, _ t: Int, privacy: inout PrivacyReads) -> Bool {
     let th = s.threads[t]
     guard th.outcome == .running && th.wait == .none else { return false }
     if coalescible[t][Int(th.pc)] { return true }
     let rule = rules[t][Int(th.pc)]
     switch rule {
     case .never, .local: return false
-    default:
-      readOthers = true
-      return isPrivateOp(rule, s, t)
+    default: return isPrivateOp(rule, s, t, privacy: &privacy)
     }
   }
 
@@ -172,11 +171,13 @@ struct PartialOrder {
     guard th.outcome == .running && th.wait == .none else { return false }
     let rule = rules[t][Int(th.pc)]
     if rule == .local { return true }
-    return isPrivateOp(rule, s, t)
+    var privacy = PrivacyReads()
+    return isPrivateOp(rule, s, t, privacy: &privacy)
   }
 
-  /// True when `rule` holds for thread `t`'s next op in `s`.
-  func isPrivateOp(_ rule: Rule, _ s: State, _ t: Int) -> Bool {
+  /// True when `rule` holds for thread `t`'s next op in `s`, noting in `privacy` what the
+  /// answer read of other threads (see ``isPrivate(_:in:to:privacy:)``).
+  func isPrivateOp(_ rule: Rule, _ s: State, _ t: Int, privacy: inout PrivacyReads) -> Bool {
     let th = s.threads[t]
     switch rule {
     case .never, .local:
@@ -185,21 +186,21 @@ struct PartialOrder {
       let v = StepContext.value(o, s, thread: t)
       if case .snapshot = v.payload { return true }
       guard let r = v.ref, r.kind == .vma else { return false }
-      return isPrivate(r, in: s, to: t)
+      return isPrivate(r, in: s, to: t, privacy: &privacy)
     case .privateVMA(let o):
       guard let r = StepContext.value(o, s, thread: t).ref, r.kind == .vma else { return false }
-      return isPrivate(r, in: s, to: t)
+      return isPrivate(r, in: s, to: t, privacy: &privacy)
     case .privateVMAUnderMmapWrite(let o):
       guard th.mmap == .write, let r = StepContext.value(o, s, thread: t).ref, r.kind == .vma else { return false }
-      return isPrivate(r, in: s, to: t)
+      return isPrivate(r, in: s, to: t, privacy: &privacy)
     case .privateObject(let o):
       guard let r = StepContext.value(o, s, thread: t).ref else { return false }
-      return isPrivate(r, in: s, to: t)
+      return isPrivate(r, in: s, to: t, privacy: &privacy)
     case .privateObjectPutNoFree(let o):
       guard let r = StepContext.value(o, s, thread: t).ref, r.kind == .obj, Int(r.index) < s.objs.count,
         s.objs[Int(r.index)].refcount >= 2
       else { return false }
-      return isPrivate(r, in: s, to: t)
+      return isPrivate(r, in: s, to: t, privacy: &privacy)
     }
   }
 
@@ -210,6 +211,14 @@ struct PartialOrder {
   /// pages never are (walks, `zap`, `free_pgtables`, `isLinked`, `dropPage` and the page
   /// cache reach them by index or through entries, not through references).
   func isPrivate(_ r: Ref, in s: State, to t: Int) -> Bool {
+    var privacy = PrivacyReads()
+    return isPrivate(r, in: s, to: t, privacy: &privacy)
+  }
+
+  /// ``isPrivate(_:in:to:)``, noting in `privacy` whether another thread named `r` when the
+  /// answer came down to that: the rest of the answer reads only the shared state and
+  /// thread `t`'s own.
+  func isPrivate(_ r: Ref, in s: State, to t: Int, privacy: inout PrivacyReads) -> Bool {
     let others = ~(UInt32(1) << UInt32(t))
     let i = Int(r.index)
     switch r.kind {
@@ -231,14 +240,22 @@ struct PartialOrder {
     if s.cells.contains(where: { Self.names($0, r) }) || s.globals.contains(where: { Self.names($0, r) }) {
       return false
     }
+    let named = Self.namedByAnotherThread(r, in: s, besides: t)
+    privacy.note(r, named: named)
+    return !named
+  }
+
+  /// True when a thread other than `t` names `r`: in a register, a pin, a VMA read lock or a
+  /// `vma_wait_unused` drain. The part of ``isPrivate(_:in:to:)`` that reads other threads.
+  static func namedByAnotherThread(_ r: Ref, in s: State, besides t: Int) -> Bool {
     for (u, other) in s.threads.enumerated() where u != t {
-      if s.registers(of: u).contains(where: { Self.names($0, r) }) || other.pins.contains(r) { return false }
+      if s.registers(of: u).contains(where: { names($0, r) }) || other.pins.contains(r) { return true }
       if r.kind == .vma {
-        if other.vmaReadLocks.contains(r.index) { return false }
-        if case .vmaDrain(let w) = other.wait, w == r.index { return false }
+        if other.vmaReadLocks.contains(r.index) { return true }
+        if case .vmaDrain(let w) = other.wait, w == r.index { return true }
       }
     }
-    return true
+    return false
   }
 
   /// True when value `v` refers to `r`: a reference, or a snapshot of it or holding it.
@@ -249,5 +266,60 @@ struct PartialOrder {
       return (r.kind == .vma && snap.source == r.index) || snap.anonVma == r || snap.policy == r || snap.file == r
     default: return false
     }
+  }
+}
+
+/// What a move's coalescing decisions read of other threads: the objects whose privacy
+/// (``PartialOrder/isPrivate(_:in:to:privacy:)``) came down to whether another thread named
+/// them, and the answers. A cached move holds only while each answer is the same in the state
+/// at hand (``TransitionCache/Hit/holds(in:thread:)``); room for two objects, after which the
+/// move is not cached.
+struct PrivacyReads: Equatable {
+  /// The objects, packed (``PackedRef``; 0 for an empty place).
+  private(set) var objects: (UInt32, UInt32) = (0, 0)
+  /// Bit `i`: another thread named object `i`.
+  private(set) var named: UInt32 = 0
+  /// A third object was asked about.
+  private(set) var overflow = false
+
+  init() {}
+
+  /// The reads as a cache entry keeps them.
+  init(objects: (UInt32, UInt32), named: UInt32) {
+    (self.objects, self.named) = (objects, named)
+  }
+
+  static func == (a: Self, b: Self) -> Bool {
+    a.objects == b.objects && a.named == b.named && a.overflow == b.overflow
+  }
+
+  /// Notes that the answer for `r` was `named` (the same object asked twice in a move has
+  /// the same answer: the move changes no other thread).
+  mutating func note(_ r: Ref, named: Bool) {
+    let packed = PackedRef(r).raw
+    if objects.0 == 0 || objects.0 == packed {
+      objects.0 = packed
+      if named { self.named |= 1 }
+    } else if objects.1 == 0 || objects.1 == packed {
+      objects.1 = packed
+      if named { self.named |= 2 }
+    } else {
+      overflow = true
+    }
+  }
+
+  /// True when every answer noted is the answer in `s`, for a move of thread `t`.
+  func hold(in s: State, thread t: Int) -> Bool {
+    if objects.0 != 0
+      && PartialOrder.namedByAnotherThread(PackedRef(raw: objects.0).nonNil, in: s, besides: t) != (named & 1 != 0)
+    {
+      return false
+    }
+    if objects.1 != 0
+      && PartialOrder.namedByAnotherThread(PackedRef(raw: objects.1).nonNil, in: s, besides: t) != (named & 2 != 0)
+    {
+      return false
+    }
+    return true
   }
 }

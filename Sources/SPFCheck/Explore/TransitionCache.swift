@@ -5,19 +5,21 @@
 ///
 /// A step of thread `t` reads and writes, of all threads, only its own, unless it says
 /// otherwise (``StepResult/readOtherThreads``, ``StepResult/changedOtherThreads``), and the
-/// coalesced steps after it too, unless the partial-order reduction asked whether an object
-/// is private (which looks at every thread). Such a move is then a function of the thread
-/// index, the branch, thread `t`'s component and the shared components, and every other
-/// component of the successor is the parent's. Components are interned (equal ids, equal
+/// coalesced steps after it too; whether the partial-order reduction coalesces a step reads
+/// other threads only when it asks whether an object is private, and then only whether
+/// another thread names the object (``PrivacyReads``). Such a move is then a function of the
+/// thread index, the branch, thread `t`'s component and the shared components, and every
+/// other component of the successor is the parent's. Components are interned (equal ids, equal
 /// bytes), so the key is six words: the thread and branch in one, thread `t`'s id and the
 /// shared components' ids; the value is the successor's ids for the same components, the
 /// number of coalesced steps and the step's branch count.
 ///
-/// The two reads of other threads that steps make (``OtherThreadReads``) are kept as
-/// conditions of the entry, checked on the state at hand before a hit is used: that no
-/// thread waits in `synchronize_rcu` for `t`, and which other threads are inside an RCU
-/// read-side section. Moves that violate, raise a model error, change another thread or ask
-/// whether an object is private are never cached, nor are moves whose successor had a
+/// The reads of other threads are kept as conditions of the entry, checked on the state at
+/// hand before a hit is used: the two that steps make (``OtherThreadReads``: that no thread
+/// waits in `synchronize_rcu` for `t`, and which other threads are inside an RCU read-side
+/// section), and for up to two objects whose privacy the coalescing asked, whether another
+/// thread names each. Moves that violate, raise a model error, change another thread or ask
+/// about a third object's privacy are never cached, nor are moves whose successor had a
 /// component the store did not hold yet (the merge assigns its id).
 ///
 /// On the shipped SPF cases 96–99 % of the moves find their key (measured at 300,000 and
@@ -32,10 +34,11 @@ struct TransitionCache {
   /// Key words: the tag (thread + 1, branch), thread `t`'s id, the shared ids.
   static let keyWords = 2 + State.sharedComponents
   /// Value words: the successor's thread id and shared ids, the coalesced steps and branch
-  /// count, the conditions read (``OtherThreadReads``) and the other RCU readers they require.
-  static let valueWords = 1 + State.sharedComponents + 3
+  /// count, the conditions read (``OtherThreadReads`` and ``PrivacyReads``' answers), the
+  /// other RCU readers they require, and the two objects of ``PrivacyReads``.
+  static let valueWords = 1 + State.sharedComponents + 5
 
-  /// Entries of 56 bytes, up to 262,144 of them (14 MiB per worker).
+  /// Entries of 64 bytes, up to 262,144 of them (16 MiB per worker).
   private var table = WordTable(
     keyWords: keyWords, valueWords: valueWords, initialCapacity: 1 << 12, maxCapacity: 1 << 18)
 
@@ -71,11 +74,14 @@ struct TransitionCache {
     /// After the move, thread `t` waits in `synchronize_rcu` (its encoding then holds thread
     /// ids, which a reordering renames).
     var waitsForGracePeriod: Bool
+    /// The move's coalescing asked whether objects are private: the answers must be the same.
+    var privacy: PrivacyReads?
 
     /// True when the cached move is the move of thread `t` in `s`.
     func holds(in s: State, thread t: Int) -> Bool {
       if needsNoRcuWaiter && s.hasRcuWaiter(on: t) { return false }
       if let readers = otherRcuReaders, s.rcuReaders & ~(UInt32(1) << UInt32(t)) != readers { return false }
+      if let privacy, !privacy.hold(in: s, thread: t) { return false }
       return true
     }
   }
@@ -86,20 +92,24 @@ struct TransitionCache {
     guard let value = found else { return nil }
     let counts = value[1 + State.sharedComponents]
     let reads = value[2 + State.sharedComponents]
+    let objects = (value[4 + State.sharedComponents], value[5 + State.sharedComponents])
     return Hit(
       thread: value[0], shared: value + 1, coalesced: UInt8(truncatingIfNeeded: counts), branches: Int(counts >> 8),
       needsNoRcuWaiter: reads & 1 != 0, otherRcuReaders: reads & 2 != 0 ? value[3 + State.sharedComponents] : nil,
-      waitsForGracePeriod: reads & 4 != 0)
+      waitsForGracePeriod: reads & 4 != 0,
+      privacy: objects.0 == 0 ? nil : PrivacyReads(objects: objects, named: reads >> 3 & 3))
   }
 
   /// Records that the move of `key` (made from the state `s`) leads to the successor whose
   /// component vector is `successor`, after `coalesced` coalesced steps, the step having
-  /// `branches` branches and its steps having read `reads` of other threads; `waits` tells
-  /// whether the moving thread then waits for a grace period.
+  /// `branches` branches, its steps having read `reads` of other threads and its coalescing
+  /// `privacy` (at most two objects); `waits` tells whether the moving thread then waits for a
+  /// grace period.
   mutating func insert(
     _ key: Key, of s: borrowing State, successor: UnsafeBufferPointer<UInt32>, coalesced: UInt8, branches: Int,
-    reads: OtherThreadReads, waits: Bool
+    reads: OtherThreadReads, privacy: PrivacyReads, waits: Bool
   ) {
+    precondition(!privacy.overflow, "a move whose coalescing asked about more than two objects is cached")
     let t = Int(key.words[0] & 0xFFFF) - 1
     let readers = reads.rcuReaders ? s.rcuReaders & ~(UInt32(1) << UInt32(t)) : 0
     withUnsafeBytes(of: key.words) { k in
@@ -107,8 +117,11 @@ struct TransitionCache {
         value[0] = successor[State.sharedComponents + t]
         for i in 0..<State.sharedComponents { value[1 + i] = successor[i] }
         value[1 + State.sharedComponents] = UInt32(coalesced) | UInt32(branches) << 8
-        value[2 + State.sharedComponents] = (reads.rcuWaiters ? 1 : 0) | (reads.rcuReaders ? 2 : 0) | (waits ? 4 : 0)
+        value[2 + State.sharedComponents] =
+          (reads.rcuWaiters ? 1 : 0) | (reads.rcuReaders ? 2 : 0) | (waits ? 4 : 0) | privacy.named << 3
         value[3 + State.sharedComponents] = readers
+        value[4 + State.sharedComponents] = privacy.objects.0
+        value[5 + State.sharedComponents] = privacy.objects.1
       }
     }
   }
