@@ -132,4 +132,42 @@ import Testing
     }
     #expect(seen.held > 0 && seen.notHeld > 0)
   }
+
+  /// A cached move after which the moving thread waits in `synchronize_rcu` is not served
+  /// reordered: the waiter's encoding holds the readers' thread ids, which a reordering
+  /// renames. Two symmetric threads: T0 calls `synchronize_rcu` while T1 sits inside a
+  /// read-side section, first at `late` (the waiter stays first: cached), then, deeper, at
+  /// `sync` itself (the same move, but T0's wait now sorts it after T1). The registers stay
+  /// empty up to there, so the wait decides the order.
+  @Test func aWaiterOvertakingItsReaderRunsAfresh() throws {
+    let model = try InlineModel.load(
+      """
+      {
+        "name": "waiter-overtakes-reader",
+        "globals": { "g": 0 },
+        "programs": {
+          "p": [
+            { "op": "choose", "goto": "reader" },
+            { "label": "sync", "op": "synchronize_rcu" },
+            { "label": "late", "op": "load", "global": "g", "into": "x" },
+            { "op": "end" },
+            { "label": "reader", "op": "rcu_read_lock" },
+            { "op": "choose", "goto": "slow" },
+            { "op": "goto", "goto": "late" },
+            { "label": "slow", "op": "store", "global": "g", "value": 0 },
+            { "op": "choose", "goto": "late" },
+            { "op": "store", "global": "g", "value": 0 },
+            { "op": "goto", "goto": "sync" }
+          ]
+        },
+        "threads": [{ "name": "T", "program": "p", "count": 2 }]
+      }
+      """)
+    let cached = try Self.explore(model, cache: true)
+    let fresh = try Self.explore(model, cache: false)
+    #expect(cached.kinds == ["lock-misuse", "sleep-in-atomic"] && cached.kinds == fresh.kinds)
+    #expect(cached.stats.states == fresh.stats.states && cached.stats.transitions == fresh.stats.transitions)
+    #expect(cached.findings.map(\.schedule) == fresh.findings.map(\.schedule))
+    #expect(cached.stats.cachedMoves > 0)
+  }
 }
