@@ -252,6 +252,7 @@ struct Expander {
     }
     let start = out.mark
     successor.load(s, parts: stale)
+    assert(successor == s, "the successor loaded only the parts named changed, and differs from the state")
     stale = State.Written()
     var successors = 0
     // A coalesced step's model error: thrown once every step has run, the successors after

@@ -152,6 +152,8 @@ struct Explorer {
         symmetry: options.symmetry, transitionCache: options.transitionCache)
     })
     defer { _ = expanders.take() }
+    let decoded = Slots(Array(repeating: DecodedState(), count: jobs))
+    defer { _ = decoded.take() }
     var components = VisitedStore(mode: .exact)
     var search = Search(explorer: self, jobs: jobs)
     var pool = BatchPool(empty: Batch(reached: model.threads.map { [Bool](repeating: false, count: $0.code.count) }))
@@ -178,7 +180,7 @@ struct Explorer {
         func launch(_ first: Int) -> Expansion {
           let count = min(max(1, options.batchSize), current.count - first)
           return expand(
-            current, first: first, count: count, atDepthBound: atBound, components: reader, with: expanders,
+            current, first: first, count: count, atDepthBound: atBound, components: reader, with: expanders, decoded,
             async: jobs > 1, pool: &pool)
         }
         var pending: Expansion? = launch(0)
@@ -241,7 +243,7 @@ struct Explorer {
   /// - Complexity: O(count × T × B) steps, shared between the workers.
   private func expand(
     _ frontier: Frontier, first: Int, count: Int, atDepthBound: Bool, components: VisitedStore.Reader,
-    with expanders: Slots<Expander>, async: Bool, pool: inout BatchPool
+    with expanders: Slots<Expander>, _ decoded: Slots<DecodedState>, async: Bool, pool: inout BatchPool
   ) -> Expansion {
     let parallel = async && count >= Self.parallelThreshold
     let chunk = parallel ? Expansion.chunkSize : count
@@ -251,30 +253,43 @@ struct Explorer {
       let hi = min(first + count, lo + chunk)
       frontier.vectors.withUnsafeBufferPointer { vectors in
         // Consecutive frontier states are mostly siblings: decode only the components
-        // whose ids differ from the previous state's, into the same state.
+        // whose ids differ from the previous state's, into the same state, which the worker
+        // keeps from chunk to chunk (moved out and back, not copied, so that it stays unshared).
         var s = State()
+        swap(&s, &decoded.base[w].state)
+        defer { swap(&s, &decoded.base[w].state) }
         var previousVector: UnsafeBufferPointer<UInt32>?
         for i in lo..<hi {
           let vector = UnsafeBufferPointer(rebasing: vectors[(i * frontier.width)..<((i + 1) * frontier.width)])
           if let previousVector {
             s.replaceComponents(vector: vector, previousVector: previousVector, components: components)
+          } else if decoded.base[w].vector.count == vector.count {
+            decoded.base[w].vector.withUnsafeBufferPointer {
+              s.replaceComponents(vector: vector, previousVector: $0, components: components)
+            }
           } else {
             s = State(vector: vector, components: components)
             s.written = .all
           }
           do throws(ModelError) {
-            // `written` holds the parts decoded since the last state: the expander's
-            // successor loads only those.
+            // `written` holds the parts decoded since the last state this worker expanded:
+            // the expander's successor loads only those.
             try expanders.base[w].expand(
               s, changed: s.written, vector: vector, components: components, source: Int32(i - first),
               atDepthBound: atDepthBound, into: &batch)
           } catch {
             batch.error = error
+            // The expander's successor may no longer match `s`: the next chunk starts afresh.
+            decoded.base[w].vector = []
             return
           }
           s.written = State.Written()
           batch.expanded += 1
           previousVector = vector
+        }
+        if let previousVector {
+          decoded.base[w].vector.removeAll(keepingCapacity: true)
+          decoded.base[w].vector.append(contentsOf: previousVector)
         }
       }
     }
@@ -636,6 +651,17 @@ struct BatchPool {
       free.append(batch)
     }
   }
+}
+
+/// A worker's last expanded frontier state and its component ids (empty before its first
+/// state, or after a model error), over which it decodes the first state of its next chunk
+/// as it decodes consecutive states of a chunk: only the components whose ids differ. Ids
+/// keep their meaning (the component store only grows), so this holds across levels too.
+/// The worker's expander last expanded that state, so its successor too loads only the
+/// parts decoded.
+private struct DecodedState {
+  var state = State()
+  var vector: [UInt32] = []
 }
 
 /// Per-worker slots, each written by exactly one worker during a parallel expansion;
