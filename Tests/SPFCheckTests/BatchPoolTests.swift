@@ -12,10 +12,8 @@ import Testing
   static func filled() -> Batch {
     var batch = empty
     for i in 0..<100 {
-      batch.items.append(
-        BatchItem(
-          kind: .stepViolation, source: Int32(i),
-          violation: Violation(invariant: .useAfterFree, message: "item \(i)", objects: [])))
+      batch.append(
+        .stepViolation, source: Int32(i), violation: Violation(invariant: .useAfterFree, message: "item \(i)", objects: []))
       batch.vectors.append(contentsOf: [UInt32(i), Expander.pending])
       batch.arena.append(contentsOf: [UInt8(i), 1, 2])
       batch.pending.append(PendingComponent(start: Int32(3 * i), end: Int32(3 * i + 3), hash: UInt64(i)))
@@ -43,6 +41,7 @@ import Testing
     let capacity = batch.items.capacity
     batch.removeAll()
     #expect(batch.items.isEmpty && batch.vectors.isEmpty && batch.arena.isEmpty && batch.pending.isEmpty)
+    #expect(batch.violations.isEmpty)
     #expect(batch.reachedOrder.isEmpty && batch.reached == Self.empty.reached)
     #expect(batch.retryLimitHits == 0 && batch.error == nil && batch.expanded == 0)
     #expect(batch.items.capacity == capacity)
@@ -51,6 +50,18 @@ import Testing
     // Flags set after emptying are recorded again, so the merge copies them.
     batch.markReached(thread: 1, pc: 2)
     #expect(batch.reachedOrder.map(\.thread) == [1] && batch.reachedOrder.map(\.pc) == [2])
+  }
+
+  /// An item is 32 bytes of plain data: its violation lives in the batch (one holding an
+  /// optional `Violation` took 80 bytes and was copied through a value witness).
+  @Test func itemsArePlainDataOf32Bytes() {
+    #expect(MemoryLayout<BatchItem>.stride == 32)
+    var batch = Self.filled()
+    #expect(batch.violations.count == 100 && batch.items.allSatisfy { batch.violations[Int($0.violation)].message == "item \($0.source)" })
+    let mark = batch.mark
+    batch.append(.deadlock, source: 7, violation: Violation(invariant: .deadlock, message: "stuck", objects: []))
+    batch.truncate(to: mark)
+    #expect(batch.violations.count == 100 && batch.items.count == 100)
   }
 
   /// The pool hands out recycled batches, emptied, before new ones.

@@ -18,7 +18,11 @@ struct Move: Hashable, Sendable {
 
 /// What expanding one state produced, in exploration order. Candidates' encodings live in
 /// the batch's arena; the merge decides which of them are new.
-struct BatchItem: Sendable {
+///
+/// Plain data, 32 bytes: a violation lives in the batch's `violations` (an item holding an
+/// optional `Violation` took 80 bytes, which the worker wrote and the merge read for every
+/// candidate, and copying one retained and released its strings).
+struct BatchItem: Sendable, BitwiseCopyable {
   enum Kind: UInt8, Sendable {
     /// A successor to insert into the visited store.
     case candidate
@@ -40,11 +44,13 @@ struct BatchItem: Sendable {
   /// first not-yet-interned component in the batch's `pending`.
   var vector: Int32 = 0
   var firstPending: Int32 = 0
+  /// The item's violation: its index in the batch's `violations`, or -1. (Before `hash`,
+  /// which is 8-aligned: after it, the item would take 40 bytes.)
+  var violation: Int32 = -1
   /// A candidate's state hash (``StateHash`` of its vector), computed by the worker when no
   /// component is pending, so that the merge can prefetch the store slot ahead; 0 when not
   /// computed (the merge then hashes the vector itself).
   var hash: UInt64 = 0
-  var violation: Violation?
 }
 
 /// A component a worker encoded because it differs from the parent's: its bytes in the
@@ -63,6 +69,8 @@ struct Batch: Sendable {
   /// marks a component found in `pending` instead.
   var vectors: [UInt32] = []
   var pending: [PendingComponent] = []
+  /// The violations of the items that have one (``BatchItem/violation``).
+  var violations: [Violation] = []
   var retryLimitHits = 0
   /// Moves whose successor came from the transition cache (``Statistics/cachedMoves``).
   var cachedMoves = 0
@@ -102,6 +110,13 @@ struct Batch: Sendable {
         hash: hash))
   }
 
+  /// Appends an item of `kind` that carries the violation `v` (`.stepViolation`,
+  /// `.quiescence`, `.deadlock`).
+  mutating func append(_ kind: BatchItem.Kind, source: Int32, move: Move = .root, violation v: Violation) {
+    items.append(BatchItem(kind: kind, source: source, move: move, violation: Int32(violations.count)))
+    violations.append(v)
+  }
+
   /// Notes that a step of thread `t` at `pc` was attempted.
   mutating func markReached(thread t: Int, pc: Int) {
     guard !reached[t][pc] else { return }
@@ -114,6 +129,7 @@ struct Batch: Sendable {
     fileprivate var items: Int
     fileprivate var vectors: Int
     fileprivate var pending: Int
+    fileprivate var violations: Int
     fileprivate var arena: Int
     fileprivate var reached: Int
   }
@@ -121,8 +137,8 @@ struct Batch: Sendable {
   /// The batch's extent now, for ``truncate(to:)``.
   var mark: Mark {
     Mark(
-      items: items.count, vectors: vectors.count, pending: pending.count, arena: arena.count,
-      reached: reachedOrder.count)
+      items: items.count, vectors: vectors.count, pending: pending.count, violations: violations.count,
+      arena: arena.count, reached: reachedOrder.count)
   }
 
   /// Removes every item (and its data) appended, and clears every reached flag set, since
@@ -131,6 +147,7 @@ struct Batch: Sendable {
     items.removeSubrange(mark.items...)
     vectors.removeSubrange(mark.vectors...)
     pending.removeSubrange(mark.pending...)
+    violations.removeSubrange(mark.violations...)
     arena.removeSubrange(mark.arena...)
     for (t, pc) in reachedOrder[mark.reached...] { reached[t][pc] = false }
     reachedOrder.removeSubrange(mark.reached...)
@@ -139,7 +156,7 @@ struct Batch: Sendable {
   /// Makes this batch as a new one (nothing appended, no flag of `reached` set, no error,
   /// nothing expanded) but keeps its arrays' storage, for the explorer's `BatchPool`.
   mutating func removeAll() {
-    truncate(to: Mark(items: 0, vectors: 0, pending: 0, arena: 0, reached: 0))
+    truncate(to: Mark(items: 0, vectors: 0, pending: 0, violations: 0, arena: 0, reached: 0))
     retryLimitHits = 0
     cachedMoves = 0
     error = nil
@@ -246,7 +263,7 @@ struct Expander {
         return
       }
       for v in executor.quiescenceViolations(s) {
-        out.items.append(BatchItem(kind: .quiescence, source: source, violation: v))
+        out.append(.quiescence, source: source, violation: v)
       }
       return
     }
@@ -353,7 +370,7 @@ struct Expander {
     }
     if let failure { throw failure }
     if successors == 0 {
-      if let v = executor.deadlock(s) { out.items.append(BatchItem(kind: .deadlock, source: source, violation: v)) }
+      if let v = executor.deadlock(s) { out.append(.deadlock, source: source, violation: v) }
     } else if atDepthBound {
       out.items.append(BatchItem(kind: .depthBound, source: source))
     }
@@ -393,8 +410,10 @@ struct Expander {
     }
     out.markReached(thread: t, pc: Int(s.threads[t].pc))
     let start = out.candidateStart
-    for k in 0..<shared { out.vectors.append(hit.shared[k]) }
-    for u in 0..<(vector.count - shared) { out.vectors.append(u == t ? hit.thread : vector[shared + u]) }
+    // Two bulk appends and one store: appending id by id checked the array's uniqueness per id.
+    out.vectors.append(contentsOf: UnsafeBufferPointer(start: hit.shared, count: shared))
+    out.vectors.append(contentsOf: vector[shared...])
+    out.vectors[Int(start.vector) + shared + t] = hit.thread
     out.appendCandidate(
       source: source, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: hit.coalesced), from: start)
     return true
@@ -488,7 +507,7 @@ struct Expander {
       violation = try coalesce(&move, touched: &touched, into: &out)
     }
     if let violation {
-      out.items.append(BatchItem(kind: .stepViolation, source: source, move: move, violation: violation))
+      out.append(.stepViolation, source: source, move: move, violation: violation)
       return (nil, nil)
     }
     let start = out.candidateStart

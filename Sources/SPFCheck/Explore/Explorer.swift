@@ -420,8 +420,7 @@ private struct Search {
   /// order): new states go to the store, the trace and `next`, violations to `findings`.
   /// Stops at the state bound.
   ///
-  /// A batch's items and vectors are read through pointers, so an item is never copied (a
-  /// copy retains and releases its violation's strings) and no index is bounds-checked.
+  /// A batch's items and vectors are read through pointers, so no index is bounds-checked.
   mutating func merge(
     _ batches: [Batch], first: Int, of frontier: Frontier, depth: Int, level: inout LevelComponents,
     into next: inout Frontier
@@ -484,9 +483,9 @@ private struct Search {
         incomplete = "depth bound \(explorer.options.maxDepth!) reached"
       case .stepViolation:
         stats.transitions += 1 + Int(item.pointee.move.coalesced)
-        try record(item.pointee, at: sourceID, level)
+        try record(item.pointee, batch.violations[Int(item.pointee.violation)], at: sourceID, level)
       case .quiescence, .deadlock:
-        try record(item.pointee, at: sourceID, level)
+        try record(item.pointee, batch.violations[Int(item.pointee.violation)], at: sourceID, level)
       }
     }
     return false
@@ -520,10 +519,9 @@ private struct Search {
     stopped = true
   }
 
-  /// Adds the finding of a violating item, unless one of its invariant (and, with `all`,
-  /// its message) is already there.
-  private mutating func record(_ item: BatchItem, at id: Int32, _ level: LevelComponents) throws {
-    guard let v = item.violation else { return }
+  /// Adds the finding of a violating item, whose violation is `v`, unless one of its
+  /// invariant (and, with `all`, its message) is already there.
+  private mutating func record(_ item: BatchItem, _ v: Violation, at id: Int32, _ level: LevelComponents) throws {
     let all = explorer.options.all
     let duplicate = findings.contains {
       $0.violation.invariant == v.invariant && (!all || $0.violation.message == v.message)
