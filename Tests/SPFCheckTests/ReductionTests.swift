@@ -266,6 +266,49 @@ import Testing
     }
   }
 
+  /// When only one thread of a canonical state changed, moving it alone to its place
+  /// (``Symmetry/permutation(moving:encodings:scratch:)``, what cached moves and fresh moves
+  /// of one thread use) gives the full sort's answer: smaller than all, between two, equal to
+  /// a neighbour on either side (equal threads keep their order), larger than all, or staying.
+  @Test func movingTheChangedThreadAloneIsTheFullSort() throws {
+    let model = try InlineModel.load(
+      """
+      { "name": "four", "programs": { "p": [{ "op": "end" }] }, "threads": [{ "name": "T", "program": "p", "count": 4 }] }
+      """)
+    let symmetry = Symmetry(model: model)
+    try #require(symmetry.groups == [[0, 1, 2, 3]])
+    let parents: [[UInt8]] = [[2, 4, 6, 8], [2, 4, 4, 8], [3, 3, 3, 3], [1, 5, 5, 9]]
+    var moves = 0
+    for parent in parents {
+      for t in 0..<4 {
+        for value: UInt8 in 0...10 {
+          var bytes = parent.map { [$0] }
+          bytes[t] = [value]
+          var alone = Symmetry.Scratch()
+          var full = Symmetry.Scratch()
+          let (a, b) = bytes[0].withUnsafeBytes { e0 in
+            bytes[1].withUnsafeBytes { e1 in
+              bytes[2].withUnsafeBytes { e2 in
+                bytes[3].withUnsafeBytes { e3 in
+                  (
+                    symmetry.permutation(moving: t, encodings: [e0, e1, e2, e3], scratch: &alone),
+                    symmetry.permutation(encodings: [e0, e1, e2, e3], scratch: &full)
+                  )
+                }
+              }
+            }
+          }
+          #expect(a == b, "parent \(parent), thread \(t) becomes \(value)")
+          if a && b {
+            #expect(alone.perm == full.perm, "parent \(parent), thread \(t) becomes \(value)")
+            moves += 1
+          }
+        }
+      }
+    }
+    #expect(moves > 50)
+  }
+
   /// A three-cycle over a group of three identical faults moves each thread, with its
   /// registers, to its target slot (the in-place, cycle-by-cycle application), renames the
   /// thread ids the shared state holds, and three applications give the state back.

@@ -218,6 +218,12 @@ struct Expander {
     /// None (the grace period).
     case none
 
+    /// The one thread that may have changed, if that is known.
+    var onlyThread: Int? {
+      if case .only(let t) = self { return t }
+      return nil
+    }
+
     /// Whether thread `t` is known to be as in the parent (true), known changed (false), or
     /// must be compared (nil).
     func same(_ t: Int) -> Bool? {
@@ -453,7 +459,8 @@ struct Expander {
       renamer.movedFrom = Array(repeating: 0, count: n)
     }
     for u in 0..<n { renamer.encodings[u] = components.encoding(of: Int(id(u))) }
-    guard symmetry.permutation(encodings: renamer.encodings, scratch: &renamer.symmetry) else { return false }
+    // A cached move changes thread `t` alone.
+    guard symmetry.permutation(moving: t, encodings: renamer.encodings, scratch: &renamer.symmetry) else { return false }
     let perm = renamer.symmetry.perm
     var code: UInt64 = 0
     for u in 0..<n { code |= UInt64(perm[u]) << UInt64(4 * u) }
@@ -707,7 +714,13 @@ extension Expander {
         }
       }
       defer { scratch.encodings = encodings }
-      let moved = symmetry.canonicalize(&s, encodings: encodings, scratch: &scratch)
+      // The grace period changes no thread: the parent's order stands.
+      let moved: Bool
+      if case .none = changed {
+        moved = false
+      } else {
+        moved = symmetry.canonicalize(&s, encodings: encodings, onlyChanged: changed.onlyThread, scratch: &scratch)
+      }
       for k in 0..<shared {
         if s.sameBytes(k, as: parent) {
           out.vectors.append(parentVector[k])

@@ -111,6 +111,54 @@ struct Symmetry {
     return moved
   }
 
+  /// Puts `s`, a successor of a canonical state in which only thread `moved` may have
+  /// changed (`nil`: any thread), in canonical thread order, given its threads' encodings.
+  ///
+  /// - Returns: true when threads moved (the encodings then no longer match `s`).
+  func canonicalize(
+    _ s: inout State, encodings: [UnsafeRawBufferPointer], onlyChanged moved: Int?, scratch: inout Scratch
+  ) -> Bool {
+    let reordered =
+      moved.map { permutation(moving: $0, encodings: encodings, scratch: &scratch) }
+      ?? permutation(encodings: encodings, scratch: &scratch)
+    if reordered { s.renameThreads(scratch.perm) }
+    return reordered
+  }
+
+  /// ``permutation(encodings:scratch:)`` for threads in canonical order of which only thread
+  /// `t` changed: the others stay sorted, so `t` alone moves, to where an insertion sort
+  /// would put it (before a thread only when it is strictly smaller, after one only when it
+  /// is strictly larger: equal threads keep their order). O(distance moved) comparisons
+  /// instead of a check of every group.
+  func permutation(moving t: Int, encodings: [UnsafeRawBufferPointer], scratch: inout Scratch) -> Bool {
+    guard let (g, p) = place[t] else { return false }
+    let group = groups[g]
+    let x = encodings[t]
+    var q = p
+    while q > 0 && Self.order(x, encodings[group[q - 1]]) < 0 { q -= 1 }
+    if q == p {
+      while q + 1 < group.count && Self.order(encodings[group[q + 1]], x) < 0 { q += 1 }
+    }
+    guard q != p else { return false }
+    if scratch.perm.count != encodings.count { scratch.perm = Array(repeating: 0, count: encodings.count) }
+    scratch.perm.withUnsafeMutableBufferPointer { perm in
+      for u in perm.indices { perm[u] = u }
+      // The threads between the two places shift by one toward `t`'s old place.
+      if q < p {
+        for i in q..<p { perm[group[i]] = group[i + 1] }
+      } else {
+        for i in (p + 1)...q { perm[group[i]] = group[i - 1] }
+      }
+      perm[t] = group[q]
+    }
+    assert(
+      {
+        var full = Scratch()
+        return permutation(encodings: encodings, scratch: &full) && full.perm == scratch.perm
+      }(), "moving thread \(t) alone is not the canonical order")
+    return true
+  }
+
   /// The canonical order of threads whose encodings are `encodings`: when some thread must
   /// move, sets `scratch.perm` (thread `old` goes to `perm[old]`) and returns true.
   func permutation(encodings: [UnsafeRawBufferPointer], scratch: inout Scratch) -> Bool {
