@@ -274,7 +274,7 @@ struct PartialOrder {
 /// them, and the answers. A cached move holds only while each answer is the same in the state
 /// at hand (``TransitionCache/Hit/holds(in:thread:)``); room for two objects, after which the
 /// move is not cached.
-struct PrivacyReads: Equatable {
+struct PrivacyReads {
   /// The objects, packed (``PackedRef``; 0 for an empty place).
   private(set) var objects: (UInt32, UInt32) = (0, 0)
   /// Bit `i`: another thread named object `i`.
@@ -289,12 +289,9 @@ struct PrivacyReads: Equatable {
     (self.objects, self.named) = (objects, named)
   }
 
-  static func == (a: Self, b: Self) -> Bool {
-    a.objects == b.objects && a.named == b.named && a.overflow == b.overflow
-  }
-
-  /// Notes that the answer for `r` was `named` (the same object asked twice in a move has
-  /// the same answer: the move changes no other thread).
+  /// Notes that the answer for `r` was `named`. An object asked about twice takes one
+  /// place: in a move that changes no other thread (the only moves cached) its answer is the
+  /// same both times.
   mutating func note(_ r: Ref, named: Bool) {
     let packed = PackedRef(r).raw
     if objects.0 == 0 || objects.0 == packed {

@@ -131,7 +131,15 @@ struct Symmetry {
   /// is strictly larger: equal threads keep their order). O(distance moved) comparisons
   /// instead of a check of every group.
   func permutation(moving t: Int, encodings: [UnsafeRawBufferPointer], scratch: inout Scratch) -> Bool {
-    guard let (g, p) = place[t] else { return false }
+    func staysPut() -> Bool {
+      assert(
+        {
+          var full = Scratch()
+          return !permutation(encodings: encodings, scratch: &full)
+        }(), "thread \(t) stays put, but the canonical order moves threads")
+      return false
+    }
+    guard let (g, p) = place[t] else { return staysPut() }
     let group = groups[g]
     let x = encodings[t]
     var q = p
@@ -139,7 +147,7 @@ struct Symmetry {
     if q == p {
       while q + 1 < group.count && Self.order(encodings[group[q + 1]], x) < 0 { q += 1 }
     }
-    guard q != p else { return false }
+    guard q != p else { return staysPut() }
     if scratch.perm.count != encodings.count { scratch.perm = Array(repeating: 0, count: encodings.count) }
     scratch.perm.withUnsafeMutableBufferPointer { perm in
       for u in perm.indices { perm[u] = u }
