@@ -98,7 +98,8 @@ import Testing
     #expect(cached.kinds == fresh.kinds)
     #expect(cached.stats.states == fresh.stats.states && cached.stats.transitions == fresh.stats.transitions)
     #expect(cached.findings.map(\.schedule) == fresh.findings.map(\.schedule))
-    #expect(cached.stats.cachedMoves > 0)
+    #expect(cached.stats.cachedMovesAskingPrivacy > 0, "no move that asked about privacy came from the cache")
+    #expect(fresh.stats.cachedMovesAskingPrivacy == 0)
   }
 
   /// What a cache entry keeps of the privacy answers: one place per object (an object asked

@@ -72,8 +72,10 @@ struct Batch: Sendable {
   /// The violations of the items that have one (``BatchItem/violation``).
   var violations: [Violation] = []
   var retryLimitHits = 0
-  /// Moves whose successor came from the transition cache (``Statistics/cachedMoves``).
+  /// Moves whose successor came from the transition cache (``Statistics/cachedMoves``), and
+  /// of those, the ones held by a privacy answer (``Statistics/cachedMovesAskingPrivacy``).
   var cachedMoves = 0
+  var cachedMovesAskingPrivacy = 0
   /// Per thread, per pc: attempted by some step of this batch (set through ``markReached(thread:pc:)``).
   var reached: [[Bool]]
   /// The flags of `reached` in the order they were set, so that ``truncate(to:)`` can clear
@@ -97,8 +99,7 @@ struct Batch: Sendable {
 
   /// Appends the candidate of `source` by `move`, whose vector (appended since `start`) is
   /// the last one, hashing it when none of its components is pending (see
-  /// ``BatchItem/hash``). The item is built here, in place: a `BatchItem` passed in and
-  /// stored was copied through its value witness (it holds an optional violation).
+  /// ``BatchItem/hash``).
   mutating func appendCandidate(source: Int32, move: Move, from start: CandidateStart) {
     let hash =
       pending.count == Int(start.firstPending)
@@ -159,6 +160,7 @@ struct Batch: Sendable {
     truncate(to: Mark(items: 0, vectors: 0, pending: 0, violations: 0, arena: 0, reached: 0))
     retryLimitHits = 0
     cachedMoves = 0
+    cachedMovesAskingPrivacy = 0
     error = nil
     expanded = 0
   }
@@ -304,6 +306,7 @@ struct Expander {
                   into: &out)
               {
                 out.cachedMoves += 1
+                if hit.privacy != nil { out.cachedMovesAskingPrivacy += 1 }
                 if !verifyHits {
                   branches = hit.branches
                   successors += 1

@@ -99,6 +99,9 @@ public struct Statistics: Sendable {
   /// count the hits they check instead). Each worker has its own cache, so this varies with
   /// `--jobs` and, with several workers, from run to run; no other figure does.
   public var cachedMoves = 0
+  /// Of ``cachedMoves``, those whose coalescing had asked whether an object is private: the
+  /// cache gave them only where another thread named each object as before (``PrivacyReads``).
+  public var cachedMovesAskingPrivacy = 0
   public var statesPerSecond: Double { seconds > 0 ? Double(states) / seconds : 0 }
 }
 
@@ -430,6 +433,7 @@ private struct Search {
       for batch in batches {
         stats.retryLimitHits += batch.retryLimitHits
         stats.cachedMoves += batch.cachedMoves
+        stats.cachedMovesAskingPrivacy += batch.cachedMovesAskingPrivacy
         for (t, pc) in batch.reachedOrder { reached[t][pc] = true }
         let bounded = try batch.items.withUnsafeBufferPointer { items in
           try batch.vectors.withUnsafeBufferPointer { ids in
@@ -483,7 +487,7 @@ private struct Search {
         incomplete = "depth bound \(explorer.options.maxDepth!) reached"
       case .stepViolation:
         stats.transitions += 1 + Int(item.pointee.move.coalesced)
-        try record(item.pointee, batch.violations[Int(item.pointee.violation)], at: sourceID, level)
+        fallthrough
       case .quiescence, .deadlock:
         try record(item.pointee, batch.violations[Int(item.pointee.violation)], at: sourceID, level)
       }

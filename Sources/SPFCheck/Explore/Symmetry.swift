@@ -48,15 +48,30 @@ struct Symmetry {
     return x.count - y.count
   }
 
-  /// True when a state in canonical order stays in it after its thread `t` alone changes,
-  /// to the encoding `x`, every other thread `u` keeping its encoding `encoding(u)`: then
-  /// ``canonicalize(_:encodings:scratch:)`` would move nothing.
-  func staysOrdered(thread t: Int, as x: UnsafeRawBufferPointer, others encoding: (Int) -> UnsafeRawBufferPointer) -> Bool {
-    guard let (g, p) = place[t] else { return true }
+  /// Where thread `t` of a state in canonical order goes when it alone changes, to the
+  /// encoding `x`, every other thread `u` keeping its encoding `encoding(u)`: its group and
+  /// its position there before and after. The others stay sorted, so `t` alone moves, to
+  /// where an insertion sort would put it: before a thread only when strictly smaller, after
+  /// one only when strictly larger (equal threads keep their order). Nil for a thread in no
+  /// group. O(distance moved) comparisons.
+  @inline(__always)
+  func destination(
+    of t: Int, as x: UnsafeRawBufferPointer, others encoding: (Int) -> UnsafeRawBufferPointer
+  ) -> (group: Int, from: Int, to: Int)? {
+    guard let (g, p) = place[t] else { return nil }
     let group = groups[g]
-    if p > 0 && Self.order(encoding(group[p - 1]), x) > 0 { return false }
-    if p + 1 < group.count && Self.order(x, encoding(group[p + 1])) > 0 { return false }
-    return true
+    var q = p
+    while q > 0 && Self.order(x, encoding(group[q - 1])) < 0 { q -= 1 }
+    if q == p {
+      while q + 1 < group.count && Self.order(encoding(group[q + 1]), x) < 0 { q += 1 }
+    }
+    return (g, p, q)
+  }
+
+  /// True when a state in canonical order stays in it after its thread `t` alone changes
+  /// (see ``destination(of:as:others:)``): then canonicalising would move nothing.
+  func staysOrdered(thread t: Int, as x: UnsafeRawBufferPointer, others encoding: (Int) -> UnsafeRawBufferPointer) -> Bool {
+    destination(of: t, as: x, others: encoding).map { $0.from == $0.to } ?? true
   }
 
   var isTrivial: Bool { groups.isEmpty }
@@ -101,22 +116,14 @@ struct Symmetry {
 
   /// Puts `s` in canonical thread order, given the encoding of each of its threads (the
   /// explorer passes the parent's stored bytes for threads the step did not change, so it
-  /// encodes only the threads that changed).
+  /// encodes only the threads that changed). When `s` is a successor of a canonical state in
+  /// which thread `moved` alone may have changed, only that thread is placed
+  /// (``permutation(moving:encodings:scratch:)``).
   ///
   /// - Returns: true when threads moved (the encodings then no longer match `s`).
   /// - Complexity: O(g log g) comparisons of thread encodings per group of g threads.
-  func canonicalize(_ s: inout State, encodings: [UnsafeRawBufferPointer], scratch: inout Scratch) -> Bool {
-    let moved = permutation(encodings: encodings, scratch: &scratch)
-    if moved { s.renameThreads(scratch.perm) }
-    return moved
-  }
-
-  /// Puts `s`, a successor of a canonical state in which only thread `moved` may have
-  /// changed (`nil`: any thread), in canonical thread order, given its threads' encodings.
-  ///
-  /// - Returns: true when threads moved (the encodings then no longer match `s`).
   func canonicalize(
-    _ s: inout State, encodings: [UnsafeRawBufferPointer], onlyChanged moved: Int?, scratch: inout Scratch
+    _ s: inout State, encodings: [UnsafeRawBufferPointer], onlyChanged moved: Int? = nil, scratch: inout Scratch
   ) -> Bool {
     let reordered =
       moved.map { permutation(moving: $0, encodings: encodings, scratch: &scratch) }
@@ -126,12 +133,10 @@ struct Symmetry {
   }
 
   /// ``permutation(encodings:scratch:)`` for threads in canonical order of which only thread
-  /// `t` changed: the others stay sorted, so `t` alone moves, to where an insertion sort
-  /// would put it (before a thread only when it is strictly smaller, after one only when it
-  /// is strictly larger: equal threads keep their order). O(distance moved) comparisons
-  /// instead of a check of every group.
+  /// `t` changed: `t` alone moves (``destination(of:as:others:)``), instead of a check of
+  /// every group.
   func permutation(moving t: Int, encodings: [UnsafeRawBufferPointer], scratch: inout Scratch) -> Bool {
-    func staysPut() -> Bool {
+    guard let (g, p, q) = destination(of: t, as: encodings[t], others: { encodings[$0] }), q != p else {
       assert(
         {
           var full = Scratch()
@@ -139,15 +144,7 @@ struct Symmetry {
         }(), "thread \(t) stays put, but the canonical order moves threads")
       return false
     }
-    guard let (g, p) = place[t] else { return staysPut() }
     let group = groups[g]
-    let x = encodings[t]
-    var q = p
-    while q > 0 && Self.order(x, encodings[group[q - 1]]) < 0 { q -= 1 }
-    if q == p {
-      while q + 1 < group.count && Self.order(encodings[group[q + 1]], x) < 0 { q += 1 }
-    }
-    guard q != p else { return staysPut() }
     if scratch.perm.count != encodings.count { scratch.perm = Array(repeating: 0, count: encodings.count) }
     scratch.perm.withUnsafeMutableBufferPointer { perm in
       for u in perm.indices { perm[u] = u }
