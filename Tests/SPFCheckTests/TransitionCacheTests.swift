@@ -33,16 +33,22 @@ import Testing
 
   /// Most moves of the SPF benchmark case come from the cache, a thread's step seeing the same
   /// few shared states whatever the other threads do: more than a third of the transitions
-  /// (a move counts its coalesced steps as transitions). With two workers too: each has its own.
+  /// (a move counts its coalesced steps as transitions). With two workers too, and nearly as
+  /// many as with one, since the workers share what they learn between batches: about 91 %
+  /// of one worker's hits here, against 84 % when each kept its own cache.
   @Test func mostMovesOfTheSPFCaseAreCached() throws {
     let model = try ModelLoader.load(path: RepoPaths.absolute("Sources/spfcheck-bench/Cases/spf-2.json"))
     var options = ExploreOptions()
     options.maxStates = 20_000
+    var hits: [Int] = []
     for jobs in [1, 2] {
       options.jobs = jobs
       let r = try Explorer(model: model, options: options).run()
       #expect(r.stats.cachedMoves * 3 > r.stats.transitions, "jobs \(jobs): \(r.stats.cachedMoves) of \(r.stats.transitions)")
+      #expect(jobs == 1 || r.stats.parallelBatches > 0)
+      hits.append(r.stats.cachedMoves)
     }
+    #expect(hits[1] * 100 > hits[0] * 88, "two workers: \(hits[1]) hits, one: \(hits[0])")
   }
 
   /// The SPF benchmark cases with three and four symmetric fault threads, where a cached
@@ -170,5 +176,37 @@ import Testing
     #expect(cached.stats.states == fresh.stats.states && cached.stats.transitions == fresh.stats.transitions)
     #expect(cached.findings.map(\.schedule) == fresh.findings.map(\.schedule))
     #expect(cached.stats.cachedMoves > 0)
+  }
+
+  /// Workers share what they learn between batches: the explorer moves a worker's entries
+  /// into the cache every worker reads (``TransitionCache/absorb(_:)``), and a cache looks
+  /// moves up there first (``TransitionCache/learned``), then in its own entries.
+  @Test func aWorkerFindsTheMovesAnotherLearned() {
+    let width = State.sharedComponents + 2
+    func key(_ t: Int, _ first: UInt32) -> TransitionCache.Key {
+      let vector = (0..<width).map { first + UInt32($0) }
+      return vector.withUnsafeBufferPointer { TransitionCache.Key(thread: t, branch: 0, vector: $0) }
+    }
+    func learn(_ k: TransitionCache.Key, successor thread: UInt32, into cache: inout TransitionCache) {
+      var successor = [UInt32](repeating: 3, count: width)
+      successor[State.sharedComponents] = thread
+      successor.withUnsafeBufferPointer {
+        cache.insert(
+          k, of: State(), successor: $0, coalesced: 0, branches: 1, reads: OtherThreadReads(), privacy: PrivacyReads(),
+          waits: false)
+      }
+    }
+    var first = TransitionCache()
+    var second = TransitionCache()
+    learn(key(0, 10), successor: 7, into: &first)
+    learn(key(0, 20), successor: 9, into: &second)
+    var learned = TransitionCache()
+    learned.absorb(&first)
+    #expect(first.count == 0 && first.find(key(0, 10)) == nil)
+    #expect(second.find(key(0, 10)) == nil)
+    second.learned = learned.view
+    #expect(second.find(key(0, 10))?.thread == 7)
+    #expect(second.find(key(0, 20))?.thread == 9)
+    #expect(second.find(key(0, 30)) == nil)
   }
 }

@@ -185,7 +185,9 @@ struct Expander {
   /// The parts in which ``successor`` may differ from the state `expand` is called with next:
   /// the union of the `changed` sets given since it was last loaded (every part at first).
   private var stale = State.Written.all
-  /// Moves already run, by the components they read; nil when off.
+  /// Moves already run, by the components they read (with several workers: those this
+  /// worker ran since the explorer last took them, and a view of every worker's before that;
+  /// ``handOverMoves(to:)``); nil when off.
   private(set) var cache: TransitionCache?
   /// Debug builds run every cached move afresh as well and check that both agree.
   private let verifyHits: Bool
@@ -207,6 +209,20 @@ struct Expander {
 
   /// The symmetry reduction states are canonicalised by, nil when it is off or trivial.
   var symmetry: Symmetry? { encoder.symmetry }
+
+  /// Moves the moves this worker ran since the last call into `learned`, the cache every
+  /// worker reads, and forgets the view it read; called between batches, when no worker runs.
+  mutating func handOverMoves(to learned: inout TransitionCache) {
+    guard cache != nil else { return }
+    cache!.learned = nil
+    learned.absorb(&cache!)
+  }
+
+  /// Looks moves up in `view` (of the cache every worker reads) before this worker's own
+  /// ones, until the next ``handOverMoves(to:)``.
+  mutating func read(learned view: TransitionCache.View) {
+    if cache != nil { cache!.learned = view }
+  }
 
   /// Marks a component of a candidate's vector that is in the batch's `pending` list.
   static let pending = UInt32.max

@@ -157,6 +157,8 @@ struct Explorer {
     defer { _ = expanders.take() }
     let decoded = Slots(Array(repeating: DecodedState(), count: jobs))
     defer { _ = decoded.take() }
+    // The moves every worker learned before the batch being expanded (``TransitionCache``).
+    var learned = TransitionCache()
     var components = VisitedStore(mode: .exact)
     var search = Search(explorer: self, jobs: jobs)
     var pool = BatchPool(empty: Batch(reached: model.threads.map { [Bool](repeating: false, count: $0.code.count) }))
@@ -181,6 +183,13 @@ struct Explorer {
       fresh = try components.withReader { reader in
         var level = LevelComponents(stored: reader)
         func launch(_ first: Int) -> Expansion {
+          // No worker runs: the moves each learned go to the cache they all read. (One
+          // worker keeps its own cache: sharing would only add a second lookup to its misses.)
+          if options.transitionCache && jobs > 1 {
+            for w in 0..<jobs { expanders.base[w].handOverMoves(to: &learned) }
+            let view = learned.view
+            for w in 0..<jobs { expanders.base[w].read(learned: view) }
+          }
           let count = min(max(1, options.batchSize), current.count - first)
           return expand(
             current, first: first, count: count, atDepthBound: atBound, components: reader, with: expanders, decoded,

@@ -28,8 +28,13 @@
 /// the other threads, so the expander checks it, and renames a reordered successor's shared
 /// components through ``RenameCache``.
 ///
-/// Each worker owns one, so the results (and the states stored) do not depend on `--jobs`,
-/// and debug builds check every hit against the move run afresh (``Expander``).
+/// The workers share what they learn, batch by batch, without a lock: during a batch each
+/// looks a move up in the cache of the moves learned before the batch (``learned``, a view
+/// that nothing changes while the batch runs) and, on a miss, in its own cache of the moves
+/// it learned in the batch; between batches, when no worker runs, the explorer moves the
+/// workers' entries into the shared cache (``absorb(_:)``). One worker keeps its own cache.
+/// What a cache holds changes only the time, never a result (the states stored do not depend
+/// on `--jobs`), and debug builds check every hit against the move run afresh (``Expander``).
 struct TransitionCache {
   /// Key words: the tag (thread + 1, branch), thread `t`'s id, the shared ids.
   static let keyWords = 2 + State.sharedComponents
@@ -38,7 +43,7 @@ struct TransitionCache {
   /// other RCU readers they require, and the two objects of ``PrivacyReads``.
   static let valueWords = 1 + State.sharedComponents + 5
 
-  /// Entries of 64 bytes, up to 262,144 of them (16 MiB per worker).
+  /// Entries of 64 bytes, up to 262,144 of them (16 MiB).
   private var table = WordTable(
     keyWords: keyWords, valueWords: valueWords, initialCapacity: 1 << 12, maxCapacity: 1 << 18)
 
@@ -86,10 +91,40 @@ struct TransitionCache {
     }
   }
 
+  /// The moves every worker had learned before the batch being expanded, looked up before
+  /// this cache's own entries; nil with one worker. The explorer sets it between batches.
+  var learned: View?
+
   /// The cached move for `key`, or nil.
+  ///
+  /// Never inlined: inlined into the expander's loop, with the hit copied out of it, this
+  /// cost about 20 instructions more per lookup.
+  @inline(never)
   func find(_ key: Key) -> Hit? {
-    let found = withUnsafeBytes(of: key.words) { table.find($0, hash: key.hash) }
-    guard let value = found else { return nil }
+    let found = withUnsafeBytes(of: key.words) { k in
+      learned?.table.find(k, hash: key.hash) ?? table.find(k, hash: key.hash)
+    }
+    return found.map(Self.hit)
+  }
+
+  /// The cache as it is now, for the workers of one batch (``Explorer``): valid until the
+  /// cache is next changed or dropped, and holding no reference, so any number of threads may
+  /// read it at once.
+  var view: View { View(table: table.view) }
+
+  /// A read-only view of a cache (``view``).
+  struct View: Sendable {
+    fileprivate let table: WordTable.View
+
+    /// The cached move for `key`, or nil.
+    func find(_ key: Key) -> Hit? {
+      withUnsafeBytes(of: key.words) { table.find($0, hash: key.hash) }.map(TransitionCache.hit)
+    }
+  }
+
+  /// The hit whose value words start at `value`.
+  @inline(__always)
+  private static func hit(_ value: UnsafePointer<UInt32>) -> Hit {
     let counts = value[1 + State.sharedComponents]
     let reads = value[2 + State.sharedComponents]
     let objects = (value[4 + State.sharedComponents], value[5 + State.sharedComponents])
@@ -99,6 +134,15 @@ struct TransitionCache {
       waitsForGracePeriod: reads & 4 != 0,
       privacy: objects.0 == 0 ? nil : PrivacyReads(objects: objects, named: reads >> 3 & 3))
   }
+
+  /// Moves every entry of `other` into this cache (replacing entries of the same key) and
+  /// empties `other`: the explorer gathers what each worker learned in a batch this way.
+  ///
+  /// - Complexity: O(capacity of `other`).
+  mutating func absorb(_ other: inout TransitionCache) { table.absorb(&other.table) }
+
+  /// Entries held.
+  var count: Int { table.count }
 
   /// Records that the move of `key` (made from the state `s`) leads to the successor whose
   /// component vector is `successor`, after `coalesced` coalesced steps, the step having
@@ -162,25 +206,75 @@ struct RenameCache {
 /// `valueWords` of value. A key is looked for in a window of ``window`` slots from its home;
 /// the table doubles from `initialCapacity` up to `maxCapacity` entries, then overwrites the
 /// home slot when the window is full: a cache may forget an entry, never give a wrong one.
+///
+/// The words are allocated by hand, not held in an array, so that a ``View`` (a pointer and
+/// the table's shape) can be read by several workers at once without reference counting;
+/// copies share the words until one of them changes (copy on write).
 struct WordTable {
   /// Slots probed from an entry's home slot.
   static let window = 4
 
   let keyWords: Int
   private let stride: Int
+  private let initialCapacity: Int
   private let maxCapacity: Int
-  private var words: [UInt32]
+  private var storage: Storage
   private var mask: Int
   /// Filled slots.
   private(set) var count = 0
 
+  /// The table's words, freed with it.
+  private final class Storage {
+    let words: UnsafeMutablePointer<UInt32>
+    let count: Int
+
+    init(count: Int) {
+      self.count = count
+      words = .allocate(capacity: count)
+      words.initialize(repeating: 0, count: count)
+    }
+
+    func copy() -> Storage {
+      let copy = Storage(count: count)
+      copy.words.update(from: words, count: count)
+      return copy
+    }
+
+    deinit { words.deallocate() }
+  }
+
+  /// A read-only view of a table, valid until the table is next changed or dropped; it holds
+  /// no reference, so workers may share one.
+  struct View: @unchecked Sendable {
+    fileprivate let words: UnsafePointer<UInt32>
+    fileprivate let mask: Int
+    fileprivate let stride: Int
+    fileprivate let keyWords: Int
+
+    /// The value words of the entry whose key is the first `keyWords` words of `key` (its
+    /// hash `hash`), or nil.
+    @inline(__always)
+    func find(_ key: UnsafeRawBufferPointer, hash: Int) -> UnsafePointer<UInt32>? {
+      for i in 0..<WordTable.window {
+        let e = words + ((hash &+ i) & mask) * stride
+        if e[0] == 0 { return nil }
+        if WordTable.matches(e, key, keyWords: keyWords) { return e + keyWords }
+      }
+      return nil
+    }
+  }
+
   init(keyWords: Int, valueWords: Int, initialCapacity: Int, maxCapacity: Int) {
     self.keyWords = keyWords
     stride = keyWords + valueWords
+    self.initialCapacity = initialCapacity
     self.maxCapacity = maxCapacity
-    words = Array(repeating: 0, count: initialCapacity * stride)
+    storage = Storage(count: initialCapacity * stride)
     mask = initialCapacity - 1
   }
+
+  /// The table as it is now, for readers on other threads.
+  var view: View { View(words: storage.words, mask: mask, stride: stride, keyWords: keyWords) }
 
   /// The hash of the first `count` 32-bit words of `key`.
   @inline(__always)
@@ -191,65 +285,88 @@ struct WordTable {
   }
 
   @inline(__always)
-  private static func matches(_ e: UnsafePointer<UInt32>, _ key: UnsafeRawBufferPointer, keyWords: Int) -> Bool {
+  fileprivate static func matches(_ e: UnsafePointer<UInt32>, _ key: UnsafeRawBufferPointer, keyWords: Int) -> Bool {
     for i in 0..<keyWords where e[i] != key.load(fromByteOffset: 4 * i, as: UInt32.self) { return false }
     return true
   }
 
   /// The value words of the entry whose key is the first `keyWords` words of `key` (its
   /// hash `hash`), or nil; valid until the table is next changed.
-  func find(_ key: UnsafeRawBufferPointer, hash: Int) -> UnsafePointer<UInt32>? {
-    words.withUnsafeBufferPointer { w in
-      for i in 0..<Self.window {
-        let e = w.baseAddress! + ((hash &+ i) & mask) * stride
-        if e[0] == 0 { return nil }
-        if Self.matches(e, key, keyWords: keyWords) { return e + keyWords }
-      }
-      return nil
-    }
-  }
+  func find(_ key: UnsafeRawBufferPointer, hash: Int) -> UnsafePointer<UInt32>? { view.find(key, hash: hash) }
 
   /// Stores the entry whose key is the first `keyWords` words of `key` (its hash `hash`),
   /// replacing an entry of the same key, and lets `fill` write its value words.
+  ///
+  /// Not inlined: inserts are rare next to lookups, and stay out of the expander's loop.
+  @inline(never)
   mutating func insert(_ key: UnsafeRawBufferPointer, hash: Int, fill: (UnsafeMutablePointer<UInt32>) -> Void) {
-    if count * 2 >= mask + 1 && mask + 1 < maxCapacity { grow() }
-    let mask = self.mask
-    let keyWords = self.keyWords
-    let stride = self.stride
-    words.withUnsafeMutableBufferPointer { w in
-      var slot = hash & mask
-      for i in 0..<Self.window {
-        let probe = (hash &+ i) & mask
-        let e = w.baseAddress! + probe * stride
-        if e[0] == 0 {
-          count += 1
-          slot = probe
-          break
-        }
-        if Self.matches(e, key, keyWords: keyWords) {
-          slot = probe
-          break
-        }
+    if count * 2 >= mask + 1 && mask + 1 < maxCapacity {
+      grow()
+    } else if !isKnownUniquelyReferenced(&storage) {
+      storage = storage.copy()
+    }
+    let w = storage.words
+    var slot = hash & mask
+    for i in 0..<Self.window {
+      let probe = (hash &+ i) & mask
+      let e = w + probe * stride
+      if e[0] == 0 {
+        count += 1
+        slot = probe
+        break
       }
-      let e = w.baseAddress! + slot * stride
-      for i in 0..<keyWords { e[i] = key.load(fromByteOffset: 4 * i, as: UInt32.self) }
-      fill(e + keyWords)
+      if Self.matches(e, key, keyWords: keyWords) {
+        slot = probe
+        break
+      }
+    }
+    let e = w + slot * stride
+    for i in 0..<keyWords { e[i] = key.load(fromByteOffset: 4 * i, as: UInt32.self) }
+    fill(e + keyWords)
+  }
+
+  /// Inserts every entry of `other` (of the same shape), as ``insert(_:hash:fill:)`` does,
+  /// and empties `other`.
+  ///
+  /// - Complexity: O(capacity of `other`).
+  mutating func absorb(_ other: inout WordTable) {
+    precondition(other.keyWords == keyWords && other.stride == stride, "tables of different shapes")
+    guard other.count > 0 else { return }
+    let (keyWords, valueWords) = (self.keyWords, stride - keyWords)
+    other.forEachEntry { entry, value in
+      insert(entry, hash: Self.hash(entry, count: keyWords)) { $0.update(from: value, count: valueWords) }
+    }
+    other.removeAll()
+  }
+
+  /// Empties the table, back to its initial capacity.
+  mutating func removeAll() {
+    if mask + 1 != initialCapacity || !isKnownUniquelyReferenced(&storage) {
+      storage = Storage(count: initialCapacity * stride)
+      mask = initialCapacity - 1
+    } else {
+      storage.words.update(repeating: 0, count: storage.count)
+    }
+    count = 0
+  }
+
+  /// Calls `body` with each entry's words (as bytes, the key first) and its value words.
+  private func forEachEntry(_ body: (UnsafeRawBufferPointer, UnsafePointer<UInt32>) -> Void) {
+    let w = storage.words
+    for start in Swift.stride(from: 0, to: storage.count, by: stride) where w[start] != 0 {
+      body(UnsafeRawBufferPointer(start: w + start, count: 4 * stride), w + start + keyWords)
     }
   }
 
   /// Doubles the table, placing every entry again.
   private mutating func grow() {
-    let old = words
-    let (keyWords, stride) = (self.keyWords, self.stride)
-    words = Array(repeating: 0, count: (mask + 1) * 2 * stride)
+    let old = self
+    let (keyWords, valueWords) = (self.keyWords, stride - keyWords)
+    storage = Storage(count: (mask + 1) * 2 * stride)
     mask = (mask + 1) * 2 - 1
     count = 0
-    old.withUnsafeBytes { o in
-      for start in Swift.stride(from: 0, to: old.count, by: stride) where old[start] != 0 {
-        let entry = UnsafeRawBufferPointer(rebasing: o[(4 * start)..<(4 * (start + stride))])
-        let value = entry.baseAddress!.assumingMemoryBound(to: UInt32.self) + keyWords
-        insert(entry, hash: Self.hash(entry, count: keyWords)) { $0.update(from: value, count: stride - keyWords) }
-      }
+    old.forEachEntry { entry, value in
+      insert(entry, hash: Self.hash(entry, count: keyWords)) { $0.update(from: value, count: valueWords) }
     }
   }
 }
