@@ -96,8 +96,9 @@ public struct Statistics: Sendable {
   /// ``Explorer/parallelThreshold`` states are expanded by the calling thread alone.
   public var parallelBatches = 0
   /// Moves whose successor the transition cache gave (``TransitionCache``; debug builds
-  /// count the hits they check instead). Each worker has its own cache, so this varies with
-  /// `--jobs` and, with several workers, from run to run; no other figure does.
+  /// count the hits they check instead). Workers see one another's moves only from the next
+  /// batch on, so this varies with `--jobs` and, with several workers, from run to run; no
+  /// other figure does.
   public var cachedMoves = 0
   /// Of ``cachedMoves``, those whose coalescing had asked whether an object is private: the
   /// cache gave them only where another thread named each object as before (``PrivacyReads``).
