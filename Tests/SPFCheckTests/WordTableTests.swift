@@ -44,6 +44,10 @@ import Testing
     // The emptied table is usable again.
     Self.insert(500, 1, into: &worker)
     #expect(Self.find(500, in: worker.view) == 1 && worker.count == 1)
+    // A table that did not grow is emptied in place, in the pass that moves its entries.
+    learned.absorb(&worker)
+    #expect(worker.count == 0 && Self.find(500, in: worker.view) == nil)
+    #expect(Self.find(500, in: learned.view) == 1)
   }
 
   @Test func aFullWindowForgetsAnEntryButNeverMixesTwo() {
@@ -65,5 +69,12 @@ import Testing
     #expect(Self.find(2, in: original.view) == 20 && Self.find(1, in: original.view) == 10)
     copy.removeAll()
     #expect(Self.find(1, in: original.view) == 10)
+    // Absorbing empties the absorbed table in place only when it owns its words.
+    let kept = original
+    var learned = Self.table()
+    learned.absorb(&original)
+    #expect(original.count == 0 && Self.find(1, in: original.view) == nil)
+    #expect(Self.find(1, in: kept.view) == 10 && Self.find(2, in: kept.view) == 20)
+    #expect(Self.find(1, in: learned.view) == 10 && Self.find(2, in: learned.view) == 20)
   }
 }

@@ -220,7 +220,7 @@ struct Expander {
 
   /// Looks moves up in `view` (of the cache every worker reads) before this worker's own
   /// ones, until the next ``handOverMoves(to:)``.
-  mutating func read(learned view: TransitionCache.View) {
+  mutating func read(learned view: WordTable.View) {
     if cache != nil { cache!.learned = view }
   }
 

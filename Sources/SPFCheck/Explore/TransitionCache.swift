@@ -45,7 +45,7 @@ struct TransitionCache {
 
   /// Entries of 64 bytes, up to 262,144 of them (16 MiB).
   private var table = WordTable(
-    keyWords: keyWords, valueWords: valueWords, initialCapacity: 1 << 12, maxCapacity: 1 << 18)
+    keyWords: keyWords, valueWords: valueWords, initialCapacity: 1 << 10, maxCapacity: 1 << 18)
 
   /// A move's key: thread `t` and `branch` of the state whose component vector is `vector`.
   struct Key {
@@ -93,7 +93,7 @@ struct TransitionCache {
 
   /// The moves every worker had learned before the batch being expanded, looked up before
   /// this cache's own entries; nil with one worker. The explorer sets it between batches.
-  var learned: View?
+  var learned: WordTable.View?
 
   /// The cached move for `key`, or nil.
   ///
@@ -102,25 +102,15 @@ struct TransitionCache {
   @inline(never)
   func find(_ key: Key) -> Hit? {
     let found = withUnsafeBytes(of: key.words) { k in
-      learned?.table.find(k, hash: key.hash) ?? table.find(k, hash: key.hash)
+      learned?.find(k, hash: key.hash) ?? table.find(k, hash: key.hash)
     }
     return found.map(Self.hit)
   }
 
-  /// The cache as it is now, for the workers of one batch (``Explorer``): valid until the
-  /// cache is next changed or dropped, and holding no reference, so any number of threads may
-  /// read it at once.
-  var view: View { View(table: table.view) }
-
-  /// A read-only view of a cache (``view``).
-  struct View: Sendable {
-    fileprivate let table: WordTable.View
-
-    /// The cached move for `key`, or nil.
-    func find(_ key: Key) -> Hit? {
-      withUnsafeBytes(of: key.words) { table.find($0, hash: key.hash) }.map(TransitionCache.hit)
-    }
-  }
+  /// The cache as it is now, for the workers of one batch (``Explorer``, ``learned``): valid
+  /// until the cache is next changed or dropped, and holding no reference, so any number of
+  /// threads may read it at once.
+  var view: WordTable.View { table.view }
 
   /// The hit whose value words start at `value`.
   @inline(__always)
@@ -332,22 +322,34 @@ struct WordTable {
   mutating func absorb(_ other: inout WordTable) {
     precondition(other.keyWords == keyWords && other.stride == stride, "tables of different shapes")
     guard other.count > 0 else { return }
-    let (keyWords, valueWords) = (self.keyWords, stride - keyWords)
-    other.forEachEntry { entry, value in
-      insert(entry, hash: Self.hash(entry, count: keyWords)) { $0.update(from: value, count: valueWords) }
-    }
-    other.removeAll()
+    other.drain { insertEntry($0, value: $1) }
+  }
+
+  /// Inserts the entry whose words (key first) are `entry` and value words `value`.
+  @inline(__always)
+  private mutating func insertEntry(_ entry: UnsafeRawBufferPointer, value: UnsafePointer<UInt32>) {
+    let valueWords = stride - keyWords
+    insert(entry, hash: Self.hash(entry, count: keyWords)) { $0.update(from: value, count: valueWords) }
   }
 
   /// Empties the table, back to its initial capacity.
   mutating func removeAll() {
-    if mask + 1 != initialCapacity || !isKnownUniquelyReferenced(&storage) {
-      storage = Storage(count: initialCapacity * stride)
-      mask = initialCapacity - 1
-    } else {
-      storage.words.update(repeating: 0, count: storage.count)
-    }
+    storage = Storage(count: initialCapacity * stride)
+    mask = initialCapacity - 1
     count = 0
+  }
+
+  /// Calls `body` with each entry's words (as bytes, the key first) and its value words, and
+  /// empties the table: in place, marking each entry's slot empty (its first word) in the
+  /// same pass, unless the table grew or shares its words (then back to its initial capacity).
+  private mutating func drain(_ body: (UnsafeRawBufferPointer, UnsafePointer<UInt32>) -> Void) {
+    let inPlace = mask + 1 == initialCapacity && isKnownUniquelyReferenced(&storage)
+    let keyWords = self.keyWords
+    forEachEntry { entry, value in
+      body(entry, value)
+      if inPlace { UnsafeMutablePointer(mutating: value - keyWords).pointee = 0 }
+    }
+    if inPlace { count = 0 } else { removeAll() }
   }
 
   /// Calls `body` with each entry's words (as bytes, the key first) and its value words.
@@ -361,12 +363,9 @@ struct WordTable {
   /// Doubles the table, placing every entry again.
   private mutating func grow() {
     let old = self
-    let (keyWords, valueWords) = (self.keyWords, stride - keyWords)
     storage = Storage(count: (mask + 1) * 2 * stride)
     mask = (mask + 1) * 2 - 1
     count = 0
-    old.forEachEntry { entry, value in
-      insert(entry, hash: Self.hash(entry, count: keyWords)) { $0.update(from: value, count: valueWords) }
-    }
+    old.forEachEntry { insertEntry($0, value: $1) }
   }
 }
