@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Memoised moves: what a move of one thread did to the stored components, keyed on the
 /// components it could read. LTSmin's PINS transition cache does the same on the part of
 /// the state vector a transition group depends on (Blom, van de Pol and Weber, "LTSmin:
@@ -105,6 +107,16 @@ struct TransitionCache {
       learned?.find(k, hash: key.hash) ?? table.find(k, hash: key.hash)
     }
     return found.map(Self.hit)
+  }
+
+  /// Asks the CPU to fetch the entries that branch 0 of each thread of the state whose
+  /// component vector is `vector` would be looked up in, ahead of ``find(_:)``.
+  func prefetch(vector: UnsafeBufferPointer<UInt32>) {
+    for t in 0..<(vector.count - State.sharedComponents) {
+      let key = Key(thread: t, branch: 0, vector: vector)
+      if let learned { learned.prefetch(hash: key.hash) }
+      table.view.prefetch(hash: key.hash)
+    }
   }
 
   /// The cache as it is now, for the workers of one batch (``Explorer``, ``learned``): valid
@@ -220,8 +232,9 @@ struct WordTable {
 
     init(count: Int) {
       self.count = count
-      words = .allocate(capacity: count)
-      words.initialize(repeating: 0, count: count)
+      // On a cache-line boundary, so that a 64-byte entry takes one line, not two.
+      words = UnsafeMutableRawPointer.allocate(byteCount: 4 * count, alignment: 64)
+        .initializeMemory(as: UInt32.self, repeating: 0, count: count)
     }
 
     func copy() -> Storage {
@@ -230,7 +243,7 @@ struct WordTable {
       return copy
     }
 
-    deinit { words.deallocate() }
+    deinit { UnsafeMutableRawPointer(words).deallocate() }
   }
 
   /// A read-only view of a table, valid until the table is next changed or dropped; it holds
@@ -240,6 +253,10 @@ struct WordTable {
     fileprivate let mask: Int
     fileprivate let stride: Int
     fileprivate let keyWords: Int
+
+    /// Asks the CPU to fetch the home slot of `hash`.
+    @inline(__always)
+    func prefetch(hash: Int) { spf_prefetch(words + (hash & mask) * stride) }
 
     /// The value words of the entry whose key is the first `keyWords` words of `key` (its
     /// hash `hash`), or nil.
