@@ -207,9 +207,10 @@ struct RenameCache {
 /// the table doubles from `initialCapacity` up to `maxCapacity` entries, then overwrites the
 /// home slot when the window is full: a cache may forget an entry, never give a wrong one.
 ///
-/// The words are allocated by hand, not held in an array, so that a ``View`` (a pointer and
-/// the table's shape) can be read by several workers at once without reference counting;
-/// copies share the words until one of them changes (copy on write).
+/// The words are a ``ZeroedBuffer``, not an array, so that a ``View`` (a pointer and the
+/// table's shape) can be read by several workers at once without reference counting, and so
+/// that a full table (16 MiB) lies on huge pages; copies share the words until one of them
+/// changes (copy on write).
 struct WordTable {
   /// Slots probed from an entry's home slot.
   static let window = 4
@@ -218,31 +219,11 @@ struct WordTable {
   private let stride: Int
   private let initialCapacity: Int
   private let maxCapacity: Int
-  private var storage: Storage
+  /// The table's words (big tables on huge pages, see ``ZeroedBuffer``).
+  private var storage: ZeroedBuffer<UInt32>
   private var mask: Int
   /// Filled slots.
   private(set) var count = 0
-
-  /// The table's words, freed with it.
-  private final class Storage {
-    let words: UnsafeMutablePointer<UInt32>
-    let count: Int
-
-    init(count: Int) {
-      self.count = count
-      // On a cache-line boundary, so that a 64-byte entry takes one line, not two.
-      words = UnsafeMutableRawPointer.allocate(byteCount: 4 * count, alignment: 64)
-        .initializeMemory(as: UInt32.self, repeating: 0, count: count)
-    }
-
-    func copy() -> Storage {
-      let copy = Storage(count: count)
-      copy.words.update(from: words, count: count)
-      return copy
-    }
-
-    deinit { UnsafeMutableRawPointer(words).deallocate() }
-  }
 
   /// A read-only view of a table, valid until the table is next changed or dropped; it holds
   /// no reference, so workers may share one.
@@ -274,12 +255,12 @@ struct WordTable {
     stride = keyWords + valueWords
     self.initialCapacity = initialCapacity
     self.maxCapacity = maxCapacity
-    storage = Storage(count: initialCapacity * stride)
+    storage = ZeroedBuffer(count: initialCapacity * stride)
     mask = initialCapacity - 1
   }
 
   /// The table as it is now, for readers on other threads.
-  var view: View { View(words: storage.words, mask: mask, stride: stride, keyWords: keyWords) }
+  var view: View { View(words: storage.base, mask: mask, stride: stride, keyWords: keyWords) }
 
   /// The hash of the first `count` 32-bit words of `key`.
   @inline(__always)
@@ -310,7 +291,7 @@ struct WordTable {
     } else if !isKnownUniquelyReferenced(&storage) {
       storage = storage.copy()
     }
-    let w = storage.words
+    let w = storage.base
     var slot = hash & mask
     for i in 0..<Self.window {
       let probe = (hash &+ i) & mask
@@ -349,7 +330,7 @@ struct WordTable {
 
   /// Empties the table, back to its initial capacity.
   mutating func removeAll() {
-    storage = Storage(count: initialCapacity * stride)
+    storage = ZeroedBuffer(count: initialCapacity * stride)
     mask = initialCapacity - 1
     count = 0
   }
@@ -369,7 +350,7 @@ struct WordTable {
 
   /// Calls `body` with each entry's words (as bytes, the key first) and its value words.
   private func forEachEntry(_ body: (UnsafeRawBufferPointer, UnsafePointer<UInt32>) -> Void) {
-    let w = storage.words
+    let w = storage.base
     for start in Swift.stride(from: 0, to: storage.count, by: stride) where w[start] != 0 {
       body(UnsafeRawBufferPointer(start: w + start, count: 4 * stride), w + start + keyWords)
     }
@@ -378,7 +359,7 @@ struct WordTable {
   /// Doubles the table, placing every entry again.
   private mutating func grow() {
     let old = self
-    storage = Storage(count: (mask + 1) * 2 * stride)
+    storage = ZeroedBuffer(count: (mask + 1) * 2 * stride)
     mask = (mask + 1) * 2 - 1
     count = 0
     old.forEachEntry { insertEntry($0, value: $1) }

@@ -20,7 +20,8 @@ struct VisitedStore {
 
   let mode: Mode
   /// Slot: exact mode `hash.high32 << 32 | id + 1`; fingerprint mode the fingerprint. 0 = empty.
-  private var slots: [UInt64]
+  /// Shared by copies of the store until one of them writes (``writableSlots()``).
+  private var slots: ZeroedBuffer<UInt64>
   private(set) var count = 0
   /// The most entries the table takes before it grows: `slots.count × maxLoad`, rounded down,
   /// kept so that every insertion compares integers instead of converting and multiplying
@@ -39,7 +40,7 @@ struct VisitedStore {
   init(mode: Mode, capacity: Int = 1 << 16, entryBytes: Int = 0) {
     self.mode = mode
     self.entryBytes = entryBytes
-    slots = [UInt64](repeating: 0, count: max(1024, capacity * 3 / 2))
+    slots = ZeroedBuffer(count: max(1024, capacity * 3 / 2))
     growthBound = Self.growthBound(slots: slots.count)
   }
 
@@ -88,7 +89,8 @@ struct VisitedStore {
       return insertExact(bytes, hash: hash).inserted
     case .fingerprint:
       if count + 1 > growthBound { grow() }
-      let n = slots.count
+      let slots = writableSlots()
+      let n = self.slots.count
       var i = Self.home(hash, slots: n)
       while true {
         let slot = slots[i]
@@ -108,7 +110,14 @@ struct VisitedStore {
   /// any result).
   @inline(__always)
   func prefetch(hash: UInt64) {
-    slots.withUnsafeBufferPointer { spf_prefetch($0.baseAddress! + Self.home(hash, slots: $0.count)) }
+    spf_prefetch(slots.base + Self.home(hash, slots: slots.count))
+  }
+
+  /// The slots, to write: copied first when another store shares them.
+  @inline(__always)
+  private mutating func writableSlots() -> UnsafeMutablePointer<UInt64> {
+    if !isKnownUniquelyReferenced(&slots) { slots = slots.copy() }
+    return slots.base
   }
 
   /// Exact mode: one probe that finds `bytes` or claims the empty slot it ends on.
@@ -120,7 +129,7 @@ struct VisitedStore {
     if count + 1 > growthBound { grow() }
     let (found, empty) = withReader { $0.probe(bytes, hash: hash) }
     if let found { return (found, false) }
-    slots[empty] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(count + 1)
+    writableSlots()[empty] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(count + 1)
     arena.append(contentsOf: bytes)
     if entryBytes == 0 {
       starts.append(arena.count)
@@ -159,8 +168,9 @@ struct VisitedStore {
     precondition(entryBytes == other.entryBytes, "absorbing entries of another size")
     guard other.count > 0 else { return }
     while count + other.count > growthBound { grow() }
-    let n = slots.count
-    for slot in other.slots where slot != 0 {
+    let slots = writableSlots()
+    let n = self.slots.count
+    for slot in other.slots.elements where slot != 0 {
       var i = Self.home(slot, slots: n)
       while slots[i] != 0 {
         i += 1
@@ -176,11 +186,12 @@ struct VisitedStore {
 
   /// Grows the table by half and re-places every slot by its high 32 bits.
   private mutating func grow() {
-    let old = slots
-    slots = [UInt64](repeating: 0, count: old.count + old.count / 2)
-    growthBound = Self.growthBound(slots: slots.count)
-    let n = slots.count
-    for slot in old where slot != 0 {
+    let old = self.slots
+    self.slots = ZeroedBuffer(count: old.count + old.count / 2)
+    growthBound = Self.growthBound(slots: self.slots.count)
+    let slots = self.slots.base
+    let n = self.slots.count
+    for slot in old.elements where slot != 0 {
       var i = Self.home(slot, slots: n)
       while slots[i] != 0 {
         i += 1
@@ -244,10 +255,10 @@ extension VisitedStore {
 
   /// Runs `body` with a pointer view of this exact store.
   func withReader<R>(_ body: (Reader) throws -> R) rethrows -> R {
-    try slots.withUnsafeBufferPointer { slots in
+    try withExtendedLifetime(slots) {
       try arena.withUnsafeBytes { arena in
         try starts.withUnsafeBufferPointer { starts in
-          try body(Reader(slots: slots, arena: arena, starts: starts, entryBytes: entryBytes, count: count))
+          try body(Reader(slots: slots.elements, arena: arena, starts: starts, entryBytes: entryBytes, count: count))
         }
       }
     }
