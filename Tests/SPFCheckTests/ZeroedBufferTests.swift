@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SPFCheck
@@ -19,6 +20,38 @@ import Testing
     // Every buffer starts on a cache line, so that a 64-byte table entry takes one line.
     #expect(Int(bitPattern: buffer.base) % 64 == 0)
   }
+
+  #if os(Linux)
+  /// A buffer at the threshold is a mapping of its own on a huge-page boundary, advised to use
+  /// huge pages (the `hg` flag of its mapping in `/proc/self/smaps`, which the advice sets
+  /// whatever the system's THP setting); a smaller one is not mapped.
+  @Test func aBigBufferIsAMappingAdvisedToUseHugePages() throws {
+    let small = ZeroedBuffer<UInt64>(count: ZeroedBuffer<UInt64>.hugeThreshold / 8 - 1)
+    #expect(small.mapped == 0)
+    let big = ZeroedBuffer<UInt64>(count: ZeroedBuffer<UInt64>.hugeThreshold / 8 + 3)
+    #expect(big.mapped >= big.count * 8 && big.mapped % ZeroedBuffer<UInt64>.hugePage == 0)
+    let address = UInt(bitPattern: big.base)
+    #expect(address % UInt(ZeroedBuffer<UInt64>.hugePage) == 0)
+    // Read while the buffer is alive, to the end (a /proc file has no size to read up to).
+    let file = try #require(FileHandle(forReadingAtPath: "/proc/self/smaps"))
+    let smaps = withExtendedLifetime(big) { String(decoding: file.readDataToEndOfFile(), as: UTF8.self) }
+    var flags: String?
+    var inside = false
+    for line in smaps.split(separator: "\n") {
+      let fields = line.split(separator: " ")
+      if let range = fields.first, range.contains("-"), !range.hasSuffix(":"),
+        case let bounds = range.split(separator: "-"), bounds.count == 2,
+        let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16)
+      {
+        inside = start <= address && address < end
+      } else if inside && line.hasPrefix("VmFlags:") {
+        flags = String(line)
+      }
+    }
+    let advised = try #require(flags, "no mapping holds the buffer")
+    #expect(advised.split(separator: " ").contains("hg"), "\(advised)")
+  }
+  #endif
 
   @Test(arguments: sizes)
   func aCopyHoldsTheSameElementsAndIsItsOwn(count: Int) {

@@ -224,6 +224,11 @@ struct Expander {
     if cache != nil { cache!.learned = view }
   }
 
+  /// Asks the CPU for the transition-cache entries that the moves of the state whose vector
+  /// is `vector` will look up (``TransitionCache/prefetch(vector:)``): the explorer calls it
+  /// for the next frontier state while this one expands.
+  func prefetchMoves(of vector: UnsafeBufferPointer<UInt32>) { cache?.prefetch(vector: vector) }
+
   /// Marks a component of a candidate's vector that is in the batch's `pending` list.
   static let pending = UInt32.max
 

@@ -288,8 +288,8 @@ struct Explorer {
           // this state expands: a lookup that waited for its entry took 13 % of one worker's
           // time on spf-4, 4 % with this.
           if i + 1 < hi {
-            expanders.base[w].cache?.prefetch(
-              vector: UnsafeBufferPointer(rebasing: vectors[((i + 1) * frontier.width)..<((i + 2) * frontier.width)]))
+            expanders.base[w].prefetchMoves(
+              of: UnsafeBufferPointer(rebasing: vectors[((i + 1) * frontier.width)..<((i + 2) * frontier.width)]))
           }
           do throws(ModelError) {
             // `written` holds the parts decoded since the last state this worker expanded:

@@ -24,12 +24,12 @@ final class ZeroedBuffer<Element: BitwiseCopyable> {
   /// Elements held.
   let count: Int
   /// Bytes mapped, when the buffer is a mapping of its own (0 when it came from the allocator).
-  private let mapped: Int
+  let mapped: Int
 
   /// Buffers of this many bytes or more are mapped with huge pages.
   static var hugeThreshold: Int { 4 << 20 }
   /// The size (and alignment) of a transparent huge page on x86-64 and arm64 with 4 KiB pages.
-  private static var hugePage: Int { 2 << 20 }
+  static var hugePage: Int { 2 << 20 }
 
   /// `count` elements, all bits zero.
   init(count: Int) {
