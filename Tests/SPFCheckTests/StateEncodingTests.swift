@@ -100,6 +100,19 @@ import Testing
     #expect(bytes == 3_456 * 8)
   }
 
+  /// An exact store's bytes are its slots plus what its arena and offsets hold, not their
+  /// capacities, which follow the allocator and varied from run to run with two threads.
+  @Test func exactStoreBytesCountWhatItHolds() {
+    var store = VisitedStore(mode: .exact, capacity: 16)
+    var held = 0
+    for i in 0..<1_000 {
+      let k = Array("state-\(i)".utf8)
+      held += k.count
+      _ = k.withUnsafeBytes { store.insert($0, hash: StateHash.hash($0)) }
+    }
+    #expect(store.bytes == 1_536 * 8 + held + 1_001 * 8)
+  }
+
   /// Folding a level's fresh components into the store numbers them after the stored ones,
   /// in their order, across the growth the fold needs; a fresh component is found through
   /// ``LevelComponents`` before the fold and through the store after it, under one id.

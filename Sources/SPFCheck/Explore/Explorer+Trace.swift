@@ -19,7 +19,9 @@ struct TraceLog: Sendable {
     entries.append(Entry(parent: p, move: move, hash: UInt32(truncatingIfNeeded: hash)))
   }
 
-  var bytes: Int { entries.capacity * MemoryLayout<Entry>.stride }
+  /// Bytes the entries take (by count, not capacity, as ``VisitedStore/bytes``: the same on
+  /// every run).
+  var bytes: Int { entries.count * MemoryLayout<Entry>.stride }
 
   /// The ids from the initial state to `id`, in order.
   func path(to id: Int32) -> [Int32] {

@@ -59,9 +59,15 @@ struct VisitedStore {
     Int(truncatingIfNeeded: ((hash >> 32) &* UInt64(n)) >> 32)
   }
 
-  /// Bytes the store holds (slots, arena and offsets, by capacity).
+  /// Bytes the store holds: its table of slots, and the arena's and offsets' contents.
+  ///
+  /// The arena and the offsets count by what they hold, not by capacity: an array takes the
+  /// capacity `malloc_usable_size` returns, which depends on the allocator's state and, with
+  /// two threads, varied from run to run (`spf-4` at the 5 M cap with `--jobs 2`: 274,360,392
+  /// to 274,362,824 bytes, sometimes a whole doubling more), and the pages of a large array
+  /// past its count are never touched, so they take no memory either.
   var bytes: Int {
-    slots.count * 8 + (mode == .exact ? arena.capacity + starts.capacity * 8 : 0)
+    slots.count * 8 + (mode == .exact ? arena.count + starts.count * 8 : 0)
   }
 
   /// The probability that a fingerprint run missed at least one state, by the usual estimate
