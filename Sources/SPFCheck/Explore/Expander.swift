@@ -197,15 +197,16 @@ struct Expander {
   private var renamed = RenameCache()
   private var renamer = Renamer()
 
-  init(model: CompiledModel, por: Bool, privateObjects: Bool = true, symmetry: Bool, transitionCache: Bool = true) {
+  init(
+    model: CompiledModel, por: Bool, privateObjects: Bool = true, symmetry: Bool, transitionCache: Bool = true,
+    checkHits: Bool = ExploreOptions.isDebugBuild
+  ) {
     executor = Executor(model: model)
     partialOrder = por ? PartialOrder(model: model, privateObjects: privateObjects) : nil
     let sym = Symmetry(model: model)
     encoder = VectorEncoder(symmetry: symmetry && !sym.isTrivial ? sym : nil)
     cache = transitionCache ? TransitionCache() : nil
-    var verify = false
-    assert({ verify = true; return true }())
-    verifyHits = verify
+    verifyHits = checkHits
   }
 
   /// The symmetry reduction states are canonicalised by, nil when it is off or trivial.

@@ -47,6 +47,15 @@ public struct ExploreOptions: Sendable {
   /// Reuse the outcome of a move already run from the same components instead of running
   /// it again (``TransitionCache``; `--no-cache`). Changes no result, only the time.
   public var transitionCache = true
+  /// With `transitionCache`, also run every move the cache answers and check that both give
+  /// the same successor (``Expander``): on in debug builds, off in release builds. Tests turn
+  /// it off to run, in a debug build, the path a release build takes, where a hit runs nothing.
+  var checkCacheHits = ExploreOptions.isDebugBuild
+  static var isDebugBuild: Bool {
+    var debug = false
+    assert({ debug = true; return true }())
+    return debug
+  }
   /// Worker threads expanding states (`--jobs N`); results do not depend on it.
   public var jobs = 1
   /// Hash compaction: store 64-bit fingerprints instead of full states (`--fingerprint`).
@@ -153,7 +162,7 @@ struct Explorer {
     let expanders = Slots((0..<jobs).map { w in
       Expander(
         model: w == 0 ? model : model.replica(), por: options.partialOrder, privateObjects: options.privateObjects,
-        symmetry: options.symmetry, transitionCache: options.transitionCache)
+        symmetry: options.symmetry, transitionCache: options.transitionCache, checkHits: options.checkCacheHits)
     })
     defer { _ = expanders.take() }
     let decoded = Slots(Array(repeating: DecodedState(), count: jobs))
