@@ -177,12 +177,8 @@ struct VisitedStore {
     let slots = writableSlots()
     let n = self.slots.count
     for slot in other.slots.elements where slot != 0 {
-      var i = Self.home(slot, slots: n)
-      while slots[i] != 0 {
-        i += 1
-        if i == n { i = 0 }
-      }
-      slots[i] = slot + UInt64(count)  // the id (low half, plus one) shifted past this store's
+      // The id (low half, plus one) shifted past this store's; the home is the high half's.
+      Self.place(slot + UInt64(count), in: slots, count: n)
     }
     let base = arena.count
     arena.append(contentsOf: other.arena)
@@ -197,14 +193,18 @@ struct VisitedStore {
     growthBound = Self.growthBound(slots: self.slots.count)
     let slots = self.slots.base
     let n = self.slots.count
-    for slot in old.elements where slot != 0 {
-      var i = Self.home(slot, slots: n)
-      while slots[i] != 0 {
-        i += 1
-        if i == n { i = 0 }
-      }
-      slots[i] = slot
+    for slot in old.elements where slot != 0 { Self.place(slot, in: slots, count: n) }
+  }
+
+  /// Puts `slot` in the first empty slot from its home, in a table of `n` slots known not to
+  /// hold it (growing and absorbing re-place slots without comparing them).
+  private static func place(_ slot: UInt64, in slots: UnsafeMutablePointer<UInt64>, count n: Int) {
+    var i = home(slot, slots: n)
+    while slots[i] != 0 {
+      i += 1
+      if i == n { i = 0 }
     }
+    slots[i] = slot
   }
 }
 
