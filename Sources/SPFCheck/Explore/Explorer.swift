@@ -697,8 +697,9 @@ private struct DecodedState {
 ///
 /// Call only `mutating` methods on an element in place (`base[w].method()`): for a
 /// non-mutating one Swift copies the element out first, so every reference it holds is
-/// retained and released around the call (an expander's cost 17 % of one worker's time on
-/// `spf-4` when its prefetch was non-mutating; performance.md, "Stop 19").
+/// retained and released around the call (copying an expander this way, once per expanded
+/// state for a non-mutating prefetch, cost 17 % of one worker's time on `spf-4`;
+/// performance.md, "Stop 19").
 private struct Slots<Element>: @unchecked Sendable {
   let base: UnsafeMutablePointer<Element>
   let count: Int
