@@ -31,6 +31,11 @@ import Testing
     array.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
   }
 
+  /// Where a buffer's elements are stored.
+  static func storage<T>(_ buffer: GrowableBuffer<T>) -> UnsafeRawPointer? {
+    buffer.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+  }
+
   /// Emptying clears every field, the reached flags included, and keeps each array's
   /// storage (it is not copied: emptying a shared copy would allocate new storage).
   @Test func emptiedBatchIsEmptyAndKeepsItsStorage() {

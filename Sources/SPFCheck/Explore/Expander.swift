@@ -67,7 +67,7 @@ struct Batch: Sendable {
   var items: [BatchItem] = []
   /// Component vectors of the candidates, `components` ids each; ``Expander/pending``
   /// marks a component found in `pending` instead.
-  var vectors: [UInt32] = []
+  var vectors = GrowableBuffer<UInt32>()
   var pending: [PendingComponent] = []
   /// The violations of the items that have one (``BatchItem/violation``).
   var violations: [Violation] = []
@@ -103,7 +103,9 @@ struct Batch: Sendable {
   mutating func appendCandidate(source: Int32, move: Move, from start: CandidateStart) {
     let hash =
       pending.count == Int(start.firstPending)
-      ? vectors.withUnsafeBytes { StateHash.hash(UnsafeRawBufferPointer(rebasing: $0[(Int(start.vector) * 4)...])) }
+      ? vectors.withUnsafeBufferPointer {
+        StateHash.hash(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: $0[Int(start.vector)...])))
+      }
       : 0
     items.append(
       BatchItem(
@@ -146,7 +148,7 @@ struct Batch: Sendable {
   /// `mark` was taken.
   mutating func truncate(to mark: Mark) {
     items.removeSubrange(mark.items...)
-    vectors.removeSubrange(mark.vectors...)
+    vectors.truncate(to: mark.vectors)
     pending.removeSubrange(mark.pending...)
     violations.removeSubrange(mark.violations...)
     arena.removeSubrange(mark.arena...)
@@ -338,7 +340,7 @@ struct Expander {
                   continue
                 }
                 expected = Expected(
-                  move: out.items.last!.move, vector: Array(out.vectors[mark.vectors...]), branches: hit.branches)
+                  move: out.items.last!.move, vector: out.vectors.elements(from: mark.vectors), branches: hit.branches)
                 out.truncate(to: mark)
               }
             }
@@ -366,7 +368,7 @@ struct Expander {
             if let expected {
               assert(
                 failure == nil && out.items.count == items + 1 && out.items[items].move == expected.move
-                  && Array(out.vectors[vectors...]) == expected.vector && branches == expected.branches,
+                  && out.vectors.elements(from: vectors) == expected.vector && branches == expected.branches,
                 "the cached move of thread \(t), branch \(branch) differs from the move run afresh")
             }
             if let touched = cacheable, let key {
@@ -457,10 +459,11 @@ struct Expander {
     }
     out.markReached(thread: t, pc: Int(s.threads[t].pc))
     let start = out.candidateStart
-    // Two bulk appends and one store: appending id by id checked the array's uniqueness per id.
-    out.vectors.append(contentsOf: UnsafeBufferPointer(start: hit.shared, count: shared))
-    out.vectors.append(contentsOf: vector[shared...])
-    out.vectors[Int(start.vector) + shared + t] = hit.thread
+    // Room for the whole vector at once, written through a pointer (``GrowableBuffer``).
+    let v = out.vectors.appendUninitialized(vector.count)
+    v.update(from: hit.shared, count: shared)
+    (v + shared).update(from: vector.baseAddress! + shared, count: vector.count - shared)
+    v[shared + t] = hit.thread
     out.appendCandidate(
       source: source, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: hit.coalesced), from: start)
     return true
@@ -525,8 +528,9 @@ struct Expander {
     for old in 0..<n { renamer.movedFrom[perm[old]] = old }
     out.markReached(thread: t, pc: Int(s.threads[t].pc))
     let start = out.candidateStart
-    out.vectors.append(contentsOf: renamer.shared)
-    for p in 0..<n { out.vectors.append(id(renamer.movedFrom[p])) }
+    let v = out.vectors.appendUninitialized(shared + n)
+    for k in 0..<shared { v[k] = renamer.shared[k] }
+    for p in 0..<n { v[shared + p] = id(renamer.movedFrom[p]) }
     out.appendCandidate(
       source: source, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: hit.coalesced), from: start)
     return true
