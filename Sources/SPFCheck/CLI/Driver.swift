@@ -130,6 +130,7 @@ public enum Driver {
           ("maxDepth", .int(stats.maxDepth)), ("seconds", .double((stats.seconds * 100).rounded() / 100)),
           ("statesPerSecond", .int(Int(stats.statesPerSecond))), ("peakMemoryBytes", .int(stats.peakMemoryBytes)),
           ("storeBytes", .int(stats.storeBytes)), ("traceBytes", .int(stats.traceBytes)),
+          ("cachedMoves", .int(stats.cachedMoves)),
         ]).serialized().replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "  ", with: "")
         FileHandle.standardError.write(Data((line + "\n").utf8))
       }
