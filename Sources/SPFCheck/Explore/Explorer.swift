@@ -176,7 +176,7 @@ struct Explorer {
 
     var initial = model.initial
     var root = Batch(reached: [])
-    expanders.base[0].storeRoot(&initial, into: &root)
+    expanders.at(0).pointee.storeRoot(&initial, into: &root)
     var fresh = components.withReader { reader in
       var level = LevelComponents(stored: reader)
       search.admitRoot(root, &level, into: &frontier)
@@ -196,9 +196,9 @@ struct Explorer {
           // No worker runs: the moves each learned go to the cache they all read. (One
           // worker keeps its own cache: sharing would only add a second lookup to its misses.)
           if options.transitionCache && jobs > 1 {
-            for w in 0..<jobs { expanders.base[w].handOverMoves(to: &learned) }
+            for w in 0..<jobs { expanders.at(w).pointee.handOverMoves(to: &learned) }
             let view = learned.view
-            for w in 0..<jobs { expanders.base[w].read(learned: view) }
+            for w in 0..<jobs { expanders.at(w).pointee.read(learned: view) }
           }
           let count = min(max(1, options.batchSize), current.count - first)
           return expand(
@@ -278,15 +278,15 @@ struct Explorer {
         // whose ids differ from the previous state's, into the same state, which the worker
         // keeps from chunk to chunk (moved out and back, not copied, so that it stays unshared).
         var s = State()
-        swap(&s, &decoded.base[w].state)
-        defer { swap(&s, &decoded.base[w].state) }
+        swap(&s, &decoded.at(w).pointee.state)
+        defer { swap(&s, &decoded.at(w).pointee.state) }
         var previousVector: UnsafeBufferPointer<UInt32>?
         for i in lo..<hi {
           let vector = UnsafeBufferPointer(rebasing: vectors[(i * frontier.width)..<((i + 1) * frontier.width)])
           if let previousVector {
             s.replaceComponents(vector: vector, previousVector: previousVector, components: components)
-          } else if decoded.base[w].vector.count == vector.count {
-            decoded.base[w].vector.withUnsafeBufferPointer {
+          } else if decoded.at(w).pointee.vector.count == vector.count {
+            decoded.at(w).pointee.vector.withUnsafeBufferPointer {
               s.replaceComponents(vector: vector, previousVector: $0, components: components)
             }
           } else {
@@ -297,19 +297,19 @@ struct Explorer {
           // this state expands: a lookup that waited for its entry took 13 % of one worker's
           // time on spf-4, 4 % with this.
           if i + 1 < hi {
-            expanders.base[w].prefetchMoves(
+            expanders.at(w).pointee.prefetchMoves(
               of: UnsafeBufferPointer(rebasing: vectors[((i + 1) * frontier.width)..<((i + 2) * frontier.width)]))
           }
           do throws(ModelError) {
             // `written` holds the parts decoded since the last state this worker expanded:
             // the expander's successor loads only those.
-            try expanders.base[w].expand(
+            try expanders.at(w).pointee.expand(
               s, changed: s.written, vector: vector, components: components, source: Int32(i - first),
               atDepthBound: atDepthBound, into: &batch)
           } catch {
             batch.error = error
             // The expander's successor may no longer match `s`: the next chunk starts afresh.
-            decoded.base[w].vector = []
+            decoded.at(w).pointee.vector = []
             return
           }
           s.written = State.Written()
@@ -317,8 +317,8 @@ struct Explorer {
           previousVector = vector
         }
         if let previousVector {
-          decoded.base[w].vector.removeAll(keepingCapacity: true)
-          decoded.base[w].vector.append(contentsOf: previousVector)
+          decoded.at(w).pointee.vector.removeAll(keepingCapacity: true)
+          decoded.at(w).pointee.vector.append(contentsOf: previousVector)
         }
       }
     }
@@ -619,8 +619,8 @@ private final class Expansion: @unchecked Sendable {
   private func work(as w: Int, from c: Int) {
     var c = c
     while c < chunks {
-      expandChunk(c, w, &outputs.base[c])
-      expanded.base[w] += outputs.base[c].expanded
+      expandChunk(c, w, &outputs.at(c).pointee)
+      expanded.at(w).pointee += outputs.at(c).pointee.expanded
       c = claims.wrappingAdd(1, ordering: .relaxed).oldValue
     }
   }
@@ -695,26 +695,40 @@ private struct DecodedState {
 /// Per-worker slots, each written by exactly one worker during a parallel expansion;
 /// the caller reads them only after every worker has finished.
 ///
-/// Call only `mutating` methods on an element in place (`base[w].method()`): for a
+/// Each slot starts on its own 128-byte block: the expanders and the chunks' batches are
+/// written on every expanded state (counters, the successor state's fields, a buffer's
+/// count held inline), and packed slots put the end of one worker's next to the start of
+/// another's, one cache line bouncing between the cores (false sharing).
+///
+/// Call only `mutating` methods on an element in place (`at(w).pointee.method()`): for a
 /// non-mutating one Swift copies the element out first, so every reference it holds is
 /// retained and released around the call (copying an expander this way, once per expanded
 /// state for a non-mutating prefetch, cost 17 % of one worker's time on `spf-4`;
 /// performance.md, "Stop 19").
 private struct Slots<Element>: @unchecked Sendable {
-  let base: UnsafeMutablePointer<Element>
+  /// Bytes from one slot to the next: a whole number of 128-byte blocks (two cache lines, the
+  /// unit the adjacent-line prefetcher fetches), so that no two workers' slots share one.
+  private let stride: Int
+  private let memory: UnsafeMutableRawPointer
   let count: Int
 
   init(_ items: [Element]) {
     count = items.count
-    base = .allocate(capacity: items.count)
-    base.initialize(from: items, count: items.count)
+    stride = (MemoryLayout<Element>.stride + 127) / 128 * 128
+    memory = .allocate(byteCount: max(1, stride * items.count), alignment: max(128, MemoryLayout<Element>.alignment))
+    for (i, item) in items.enumerated() { (memory + i * stride).initializeMemory(as: Element.self, to: item) }
+  }
+
+  /// Slot `i`.
+  @inline(__always)
+  func at(_ i: Int) -> UnsafeMutablePointer<Element> {
+    (memory + i * stride).assumingMemoryBound(to: Element.self)
   }
 
   /// The elements, moved out; the slots are freed.
   func take() -> [Element] {
-    let items = Array(UnsafeBufferPointer(start: base, count: count))
-    base.deinitialize(count: count)
-    base.deallocate()
+    let items = (0..<count).map { at($0).move() }
+    memory.deallocate()
     return items
   }
 }
