@@ -46,7 +46,9 @@ import Testing
 
   /// The explorer decodes consecutive frontier states into one state in place and loads the
   /// expander's successor with only the parts that decoding wrote (`State.written`). Over
-  /// reachable states of the corpus taken in turn, that successor must be each state.
+  /// reachable states of the corpus taken in turn, twice (the second pass takes every
+  /// component from the worker's ``ComponentMemo``), that successor must be each state, and
+  /// so must the decoded state, bytes and all.
   @Test(arguments: ModelCorpusTests.models)
   func decodingInPlaceNotesEveryPartItChanges(_ relative: String) throws {
     let model = try ModelLoader.load(path: RepoPaths.absolute(relative))
@@ -64,16 +66,20 @@ import Testing
         var decoded = State(vector: first, components: reader)
         var successor = State()
         successor.load(decoded)
-        for i in 1..<vectors.count {
+        var memo = ComponentMemo()
+        let order = Array(0..<vectors.count) + Array(0..<vectors.count)
+        for (i, previous) in zip(order.dropFirst(), order) {
           decoded.written = State.Written()
           vectors[i].withUnsafeBufferPointer { vector in
-            vectors[i - 1].withUnsafeBufferPointer { previous in
-              decoded.replaceComponents(vector: vector, previousVector: previous, components: reader)
+            vectors[previous].withUnsafeBufferPointer { previous in
+              decoded.replaceComponents(vector: vector, previousVector: previous, components: reader, memo: &memo)
             }
           }
           successor.load(decoded, parts: decoded.written)
           #expect(successor == states[i], "\(relative): state \(i) loaded from the parts decoding wrote")
+          #expect(decoded == states[i] && decoded.encoded == states[i].encoded, "\(relative): state \(i) decoded")
         }
+        if vectors.count > 2 { #expect(memo.hits > 0, "\(relative): the second pass found nothing decoded") }
       }
     }
   }

@@ -284,10 +284,12 @@ struct Explorer {
         for i in lo..<hi {
           let vector = UnsafeBufferPointer(rebasing: vectors[(i * frontier.width)..<((i + 1) * frontier.width)])
           if let previousVector {
-            s.replaceComponents(vector: vector, previousVector: previousVector, components: components)
+            s.replaceComponents(
+              vector: vector, previousVector: previousVector, components: components, memo: &decoded.at(w).pointee.memo)
           } else if decoded.at(w).pointee.vector.count == vector.count {
             decoded.at(w).pointee.vector.withUnsafeBufferPointer {
-              s.replaceComponents(vector: vector, previousVector: $0, components: components)
+              s.replaceComponents(
+                vector: vector, previousVector: $0, components: components, memo: &decoded.at(w).pointee.memo)
             }
           } else {
             s = State(vector: vector, components: components)
@@ -690,6 +692,8 @@ struct BatchPool {
 private struct DecodedState {
   var state = State()
   var vector: [UInt32] = []
+  /// The components this worker decoded, by id.
+  var memo = ComponentMemo()
 }
 
 /// Per-worker slots, each written by exactly one worker during a parallel expansion;

@@ -284,17 +284,17 @@ extension State {
   }
 
   /// Turns this state, whose component ids are `previousVector`, into the one whose ids are
-  /// `vector`, decoding only the components whose ids differ, in place: the explorer's
-  /// consecutive frontier states are mostly siblings, and once their successors are gone the
-  /// state's arrays are its own, so nothing is copied.
+  /// `vector`, replacing only the components whose ids differ: the explorer's consecutive
+  /// frontier states are mostly siblings. Each is taken from `memo` when it holds it, else
+  /// decoded in place (``ComponentMemo``).
   ///
   /// - Complexity: O(encoded size of the components decoded).
   mutating func replaceComponents(
-    vector: UnsafeBufferPointer<UInt32>, previousVector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader
+    vector: UnsafeBufferPointer<UInt32>, previousVector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader,
+    memo: inout ComponentMemo
   ) {
     for k in vector.indices where previousVector[k] != vector[k] {
-      var r = ByteReader(components.encoding(of: Int(vector[k])))
-      replaceComponent(k, from: &r)
+      replaceComponent(k, id: vector[k], components: components, memo: &memo)
     }
   }
 }
