@@ -212,19 +212,40 @@ extension State {
     // Apply the permutation in place, cycle by cycle (no copy of the thread array); each
     // thread's register array travels with it.
     var placed: UInt32 = 0
-    for start in threads.indices where placed & (UInt32(1) << UInt32(start)) == 0 {
-      var j = perm[start]
-      while j != start {
-        regs.swapThreads(start, j)
-        threads.swapAt(start, j)
-        placed |= UInt32(1) << UInt32(j)
-        j = perm[j]
+    // The threads swap through one buffer pointer: the array's `swapAt` checked uniqueness
+    // and bounds and copied each 170-byte thread through generated code (1.6 % of the
+    // instructions on spf-4). The registers are moved out and back meanwhile (not copied,
+    // so they stay unshared): the two arrays are observed properties, so one call may not
+    // write both.
+    var registers = Registers()
+    swap(&registers, &regs)
+    threads.withUnsafeMutableBufferPointer { threads in
+      for start in threads.indices where placed & (UInt32(1) << UInt32(start)) == 0 {
+        var j = perm[start]
+        while j != start {
+          registers.swapThreads(start, j)
+          Self.swapBytes(threads.baseAddress! + start, threads.baseAddress! + j)
+          placed |= UInt32(1) << UInt32(j)
+          j = perm[j]
+        }
       }
     }
+    swap(&registers, &regs)
     for t in threads.indices {
       if case .rcu(let m) = threads[t].wait { threads[t].wait = .rcu(Self.rename(mask: m, perm)) }
     }
     renameShared(perm)
+  }
+
+  /// Swaps `*a` and `*b` (distinct) byte for byte, through a temporary: `swapAt` copied the
+  /// thread field by field through generated code, three times.
+  @inline(__always)
+  private static func swapBytes<T: BitwiseCopyable>(_ a: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>) {
+    withUnsafeTemporaryAllocation(of: T.self, capacity: 1) { tmp in
+      tmp.baseAddress!.initialize(from: a, count: 1)
+      a.update(from: b, count: 1)
+      b.update(from: tmp.baseAddress!, count: 1)
+    }
   }
 
   /// Thread bitmask `m` with bit `t` moved to bit `perm[t]`.
