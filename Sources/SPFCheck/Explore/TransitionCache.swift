@@ -28,7 +28,9 @@ import CPrefetch
 /// 2,000,000 states), because a thread's step sees the same few shared states whatever the
 /// other threads are doing. Whether a hit's successor is in canonical thread order depends on
 /// the other threads, so the expander checks it, and renames a reordered successor's shared
-/// components through ``RenameCache``.
+/// components through ``RenameCache``. A move whose successor was reordered when it ran is
+/// recorded as its successor was before the renaming (the shared components renamed back and
+/// looked up; not cached when one of them is not stored yet).
 ///
 /// The workers share what they learn, batch by batch, without a lock: during a batch each
 /// looks a move up in the cache of the moves learned before the batch (``learned``, a view
