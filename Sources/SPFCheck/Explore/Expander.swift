@@ -378,25 +378,31 @@ struct Expander {
             }
             if let touched = cacheable, let key {
               // A reordered successor is recorded as it was before the renaming (its ids
-              // all stored), its moving thread found where the renaming put it.
-              let mover = unrenamed == nil ? t : encoder.moverPosition
-              let waits = self.successor.threads[mover].waitsForGracePeriod
+              // all stored: ``VectorEncoder/unrenamed``), its moving thread found where the
+              // renaming put it. (No local function here: one capturing this loop's
+              // variables boxed them, and every access to them then paid an exclusivity
+              // check, 3 % of all instructions.)
               let coalesced = out.items[items].move.coalesced
-              func insert(_ successor: UnsafeBufferPointer<UInt32>) {
-                let pending = Expander.pending
-                guard successor[State.sharedComponents + t] != pending,
-                  !successor[..<State.sharedComponents].contains(pending)
-                else { return }
-                cache!.insert(
-                  key, of: s, successor: successor, coalesced: coalesced, branches: branches, reads: touched.reads,
-                  privacy: touched.privacy, waits: waits)
-              }
               if let unrenamed {
-                // Every id stored (``VectorEncoder/unrenamed``): the entry is made.
                 out.reorderedMovesLearned += 1
-                unrenamed.withUnsafeBufferPointer { insert($0) }
+                let waits = successor.threads[encoder.moverPosition].waitsForGracePeriod
+                unrenamed.withUnsafeBufferPointer { ids in
+                  cache!.insert(
+                    key, of: s, successor: ids, coalesced: coalesced, branches: branches, reads: touched.reads,
+                    privacy: touched.privacy, waits: waits)
+                }
               } else {
-                out.vectors.withUnsafeBufferPointer { insert(UnsafeBufferPointer(rebasing: $0[vectors...])) }
+                let waits = successor.threads[t].waitsForGracePeriod
+                out.vectors.withUnsafeBufferPointer { v in
+                  let successor = UnsafeBufferPointer(rebasing: v[vectors...])
+                  let pending = Expander.pending
+                  guard successor[State.sharedComponents + t] != pending,
+                    !successor[..<State.sharedComponents].contains(pending)
+                  else { return }
+                  cache!.insert(
+                    key, of: s, successor: successor, coalesced: coalesced, branches: branches, reads: touched.reads,
+                    privacy: touched.privacy, waits: waits)
+                }
               }
             }
           } else if result.violation == nil && !result.changedOtherThreads {
