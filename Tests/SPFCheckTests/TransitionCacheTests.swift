@@ -217,4 +217,26 @@ import Testing
     #expect(second.find(key(0, 20))?.thread == 9)
     #expect(second.find(key(0, 30)) == nil)
   }
+
+  /// The rename cache answers per component and per whole shared vector, each only for the
+  /// ids and permutation it was told.
+  @Test func theRenameCacheAnswersOnlyWhatItWasTold() {
+    var cache = RenameCache()
+    let n = State.sharedComponents
+    let ids = (0..<n).map { UInt32(10 + $0) }
+    let renamed = (0..<n).map { UInt32(20 + $0) }
+    let code: UInt64 = 0x10
+    ids.withUnsafeBufferPointer { ids in
+      #expect(cache.findShared(ids.baseAddress!, perm: code) == nil)
+      renamed.withUnsafeBufferPointer { cache.insertShared(ids.baseAddress!, perm: code, renamed: $0.baseAddress!) }
+      let found = cache.findShared(ids.baseAddress!, perm: code)
+      #expect(found.map { Array(UnsafeBufferPointer(start: $0, count: n)) } == renamed)
+      #expect(cache.findShared(ids.baseAddress!, perm: 0x01) == nil)
+    }
+    let other = [UInt32(10), 11, 12, 99].prefix(n)
+    Array(other).withUnsafeBufferPointer { #expect(cache.findShared($0.baseAddress!, perm: code) == nil) }
+    cache.insert(2, 12, perm: code, renamed: 7)
+    #expect(cache.find(2, 12, perm: code) == 7)
+    #expect(cache.find(1, 12, perm: code) == nil && cache.find(2, 12, perm: 0x01) == nil)
+  }
 }

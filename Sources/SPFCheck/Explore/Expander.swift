@@ -530,8 +530,32 @@ struct Expander {
     let perm = renamer.symmetry.perm
     var code: UInt64 = 0
     for u in 0..<n { code |= UInt64(perm[u]) << UInt64(4 * u) }
-    for k in 0..<shared {
-      let before = hit.shared[k]
+    if let all = renamed.findShared(hit.shared, perm: code) {
+      for k in 0..<shared { renamer.shared[k] = all[k] }
+    } else if !renameShared(hit.shared, perm: perm, code: code, components: components) {
+      return false
+    }
+    for old in 0..<n { renamer.movedFrom[perm[old]] = old }
+    out.markReached(thread: t, pc: Int(s.threads[t].pc))
+    let start = out.candidateStart
+    let v = out.vectors.appendUninitialized(shared + n)
+    for k in 0..<shared { v[k] = renamer.shared[k] }
+    for p in 0..<n { v[shared + p] = id(renamer.movedFrom[p]) }
+    out.appendCandidate(
+      source: source, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: hit.coalesced), from: start)
+    return true
+  }
+
+  /// Sets `renamer.shared` to the shared components whose ids are `ids`, renamed by `perm`
+  /// (whose code is `code`), component by component (``RenameCache``; on a miss it is
+  /// decoded, renamed and looked up), and records the whole vector for the next time.
+  ///
+  /// - Returns: false when a renamed component is not stored yet.
+  private mutating func renameShared(
+    _ ids: UnsafePointer<UInt32>, perm: [Int], code: UInt64, components: VisitedStore.Reader
+  ) -> Bool {
+    for k in 0..<State.sharedComponents {
+      let before = ids[k]
       if let after = renamed.find(k, before, perm: code) {
         renamer.shared[k] = after
         continue
@@ -547,14 +571,7 @@ struct Expander {
       renamed.insert(k, before, perm: code, renamed: UInt32(after))
       renamer.shared[k] = UInt32(after)
     }
-    for old in 0..<n { renamer.movedFrom[perm[old]] = old }
-    out.markReached(thread: t, pc: Int(s.threads[t].pc))
-    let start = out.candidateStart
-    let v = out.vectors.appendUninitialized(shared + n)
-    for k in 0..<shared { v[k] = renamer.shared[k] }
-    for p in 0..<n { v[shared + p] = id(renamer.movedFrom[p]) }
-    out.appendCandidate(
-      source: source, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: hit.coalesced), from: start)
+    renamer.shared.withUnsafeBufferPointer { renamed.insertShared(ids, perm: code, renamed: $0.baseAddress!) }
     return true
   }
 
