@@ -873,8 +873,8 @@ extension Expander {
       return true
     }
 
-    /// Sets ``unrenamed`` for `s`, just renamed by ``movedFrom``'s inverse after a move of
-    /// thread `t` alone, whose encoding before the renaming is `encoding` (or, when the step
+    /// Sets ``unrenamed`` for `s`, just renamed (thread `old` to `perm[old]`, undone by
+    /// ``movedFrom``) after a move of thread `t` alone, whose encoding before the renaming is `encoding` (or, when the step
     /// left it alone, the parent's): the shared components are renamed back on a copy and
     /// looked up. Runs only for a move run afresh whose successor symmetry reordered; once
     /// cached, the move's later occurrences take ``Expander/appendReordered`` instead of
