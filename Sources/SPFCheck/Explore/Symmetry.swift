@@ -224,7 +224,7 @@ extension State {
         var j = perm[start]
         while j != start {
           registers.swapThreads(start, j)
-          Self.swapBytes(threads.baseAddress! + start, threads.baseAddress! + j)
+          swapBlocks(threads.baseAddress! + start, threads.baseAddress! + j, count: 1)
           placed |= UInt32(1) << UInt32(j)
           j = perm[j]
         }
@@ -235,17 +235,6 @@ extension State {
       if case .rcu(let m) = threads[t].wait { threads[t].wait = .rcu(Self.rename(mask: m, perm)) }
     }
     renameShared(perm)
-  }
-
-  /// Swaps `*a` and `*b` (distinct) byte for byte, through a temporary: `swapAt` copied the
-  /// thread field by field through generated code, three times.
-  @inline(__always)
-  private static func swapBytes<T: BitwiseCopyable>(_ a: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>) {
-    withUnsafeTemporaryAllocation(of: T.self, capacity: 1) { tmp in
-      tmp.baseAddress!.initialize(from: a, count: 1)
-      a.update(from: b, count: 1)
-      b.update(from: tmp.baseAddress!, count: 1)
-    }
   }
 
   /// Thread bitmask `m` with bit `t` moved to bit `perm[t]`.
