@@ -377,19 +377,18 @@ struct Expander {
                 "the cached move of thread \(t), branch \(branch) differs from the move run afresh")
             }
             if let touched = cacheable, let key {
-              // A reordered successor is recorded as it was before the renaming (its ids
-              // all stored: ``VectorEncoder/unrenamed``), its moving thread found where the
-              // renaming put it. (No local function here: one capturing this loop's
+              // A reordered successor is recorded as it was before the renaming
+              // (``unrenamedSuccessor(thread:from:of:components:)``). (No local function here: one capturing this loop's
               // variables boxed them, and every access to them then paid an exclusivity
               // check, 3 % of all instructions.)
               let coalesced = out.items[items].move.coalesced
               if let unrenamed {
+                // (A reordered move whose mover then waits in `synchronize_rcu` is not cached.)
                 out.reorderedMovesLearned += 1
-                let waits = successor.threads[encoder.moverPosition].waitsForGracePeriod
                 unrenamed.withUnsafeBufferPointer { ids in
                   cache!.insert(
                     key, of: s, successor: ids, coalesced: coalesced, branches: branches, reads: touched.reads,
-                    privacy: touched.privacy, waits: waits)
+                    privacy: touched.privacy, waits: false)
                 }
               } else {
                 let waits = successor.threads[t].waitsForGracePeriod
@@ -499,6 +498,9 @@ struct Expander {
     var encodings: [UnsafeRawBufferPointer] = []
     var symmetry = Symmetry.Scratch()
     var shared = [UInt32](repeating: 0, count: State.sharedComponents)
+    /// ``unrenamedSuccessor(thread:from:of:components:)``'s vector (the shared ids, then
+    /// the moving thread's at its index; the other threads' entries unused).
+    var unrenamed: [UInt32] = []
   }
 
   /// Appends the successor of `s` by the cached move `hit` of thread `t`, `branch`, when
@@ -534,19 +536,12 @@ struct Expander {
       for u in 0..<n { code |= UInt64(perm[u]) << UInt64(4 * u) }
       return code
     }
-    var renamedShared = renamed.findShared(hit.shared, perm: code)
-    if renamedShared == nil {
-      guard renameShared(hit.shared, perm: renamer.symmetry.perm, code: code, components: components) else { return false }
-      renamedShared = renamed.findShared(hit.shared, perm: code)
-    }
+    guard let renamedShared = renamedShared(hit.shared, perm: renamer.symmetry.perm, code: code, components: components)
+    else { return false }
     out.markReached(thread: t, pc: Int(s.threads[t].pc))
     let start = out.candidateStart
     let v = out.vectors.appendUninitialized(shared + n)
-    if let renamedShared {
-      v.update(from: renamedShared, count: shared)
-    } else {
-      for k in 0..<shared { v[k] = renamer.shared[k] }
-    }
+    v.update(from: renamedShared, count: shared)
     // Thread `old` of the successor goes to position `perm[old]`.
     renamer.symmetry.perm.withUnsafeBufferPointer { perm in
       for old in 0..<n { v[shared + perm[old]] = id(old) }
@@ -554,6 +549,51 @@ struct Expander {
     out.appendCandidate(
       source: source, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: hit.coalesced), from: start)
     return true
+  }
+
+  /// The ids of the shared components whose ids are `ids`, renamed by `perm` (whose code is
+  /// `code`): one lookup of the whole vector (``RenameCache/findShared(_:perm:)``), else
+  /// component by component; nil when a renamed component is not stored yet. Valid until the
+  /// rename cache next changes.
+  private mutating func renamedShared(
+    _ ids: UnsafePointer<UInt32>, perm: [Int], code: UInt64, components: VisitedStore.Reader
+  ) -> UnsafePointer<UInt32>? {
+    if let all = renamed.findShared(ids, perm: code) { return all }
+    guard renameShared(ids, perm: perm, code: code, components: components) else { return nil }
+    return renamed.findShared(ids, perm: code)
+  }
+
+  /// For a move of thread `t` alone whose successor, appended to `out` from `start`, symmetry
+  /// reordered: the successor's ids as they were before the renaming, what the transition
+  /// cache records for the move. The shared components are renamed back by the inverse
+  /// permutation (``renamedShared(_:perm:code:components:)``, through the rename cache); the
+  /// moving thread kept its id where the renaming put it. Nil when a component is not stored
+  /// yet, or when the moving thread waits in `synchronize_rcu` (its encoding holds thread
+  /// ids, which the renaming rewrote). Such moves were 71 % of the moves run afresh on spf-4
+  /// until stop 20 cached them.
+  private mutating func unrenamedSuccessor(
+    thread t: Int, from start: Batch.CandidateStart, of out: borrowing Batch, components: VisitedStore.Reader
+  ) -> [UInt32]? {
+    let shared = State.sharedComponents
+    let movedFrom = encoder.movedFrom
+    let n = movedFrom.count
+    guard n <= 16, let mover = movedFrom.firstIndex(of: t), !successor.threads[mover].waitsForGracePeriod
+    else { return nil }
+    var code: UInt64 = 0
+    for p in 0..<n { code |= UInt64(movedFrom[p]) << UInt64(4 * p) }
+    if renamer.unrenamed.count != shared + n { renamer.unrenamed = Array(repeating: 0, count: shared + n) }
+    return out.vectors.withUnsafeBufferPointer { v -> [UInt32]? in
+      let after = v.baseAddress! + Int(start.vector)
+      let pending = Expander.pending
+      guard after[shared + mover] != pending, !(0..<shared).contains(where: { after[$0] == pending }),
+        let before = renamedShared(after, perm: movedFrom, code: code, components: components)
+      else { return nil }
+      renamer.unrenamed.withUnsafeMutableBufferPointer { u in
+        u.baseAddress!.update(from: before, count: shared)
+        u[shared + t] = after[shared + mover]
+      }
+      return renamer.unrenamed
+    }
   }
 
   /// Sets `renamer.shared` to the shared components whose ids are `ids`, renamed by `perm`
@@ -622,7 +662,8 @@ struct Expander {
     guard renamed else { return (t, cacheable, nil) }
     // Reordered: every thread may have moved, and the cache records the successor's ids
     // from before the renaming.
-    guard let unrenamed = encoder.unrenamed else { return (nil, nil, nil) }
+    guard cacheable != nil, let unrenamed = unrenamedSuccessor(thread: t, from: start, of: out, components: components)
+    else { return (nil, nil, nil) }
     return (nil, cacheable, unrenamed)
   }
 
@@ -692,17 +733,8 @@ extension Expander {
     /// when the step left it as in the parent.
     private var threadEnds: [Int] = []
     /// After symmetry moved threads: the thread of the step's successor now at each position.
-    private var movedFrom: [Int] = []
+    private(set) var movedFrom: [Int] = []
     private var scratch = Symmetry.Scratch()
-    /// After ``storeSuccessor(_:of:parentVector:components:changed:into:)`` moved threads for
-    /// a move of one thread, `t`: the ids the move's successor had before the renaming, for
-    /// the shared components (0..<4) and thread `t` (at `4 + t`; the other threads' entries
-    /// are unused), or nil when one of them is not stored yet. What the transition cache
-    /// records for the move.
-    private(set) var unrenamed: [UInt32]?
-    /// Where the moving thread is after the renaming (valid with ``unrenamed``).
-    private(set) var moverPosition = 0
-    private var unrenamedScratch: [UInt32] = []
 
     init(symmetry: Symmetry?) {
       self.symmetry = symmetry
@@ -735,7 +767,6 @@ extension Expander {
       _ s: inout State, of parent: borrowing State, parentVector: UnsafeBufferPointer<UInt32>,
       components: VisitedStore.Reader, changed: ChangedThreads, into out: inout Batch
     ) -> Bool {
-      if unrenamed != nil { unrenamed = nil }
       if let symmetry {
         return storeCanonical(
           &s, symmetry, parent: parent, parentVector: parentVector, components: components, changed: changed,
@@ -858,9 +889,6 @@ extension Expander {
       // Position `p` now holds thread `movedFrom[p]` of the step's successor.
       if movedFrom.count != n { movedFrom = Array(repeating: 0, count: n) }
       for old in 0..<n { movedFrom[scratch.perm[old]] = old }
-      if let t = changed.onlyThread {
-        noteUnrenamed(s, mover: t, encoding: encodings[t], parentVector: parentVector, components: components)
-      }
       for p in 0..<n {
         if s.threads[p].waitsForGracePeriod {
           sharedWriter.reset()
@@ -871,41 +899,6 @@ extension Expander {
         }
       }
       return true
-    }
-
-    /// Sets ``unrenamed`` for `s`, just renamed (thread `old` to `perm[old]`, undone by
-    /// ``movedFrom``) after a move of thread `t` alone, whose encoding before the renaming is `encoding` (or, when the step
-    /// left it alone, the parent's): the shared components are renamed back on a copy and
-    /// looked up. Runs only for a move run afresh whose successor symmetry reordered; once
-    /// cached, the move's later occurrences take ``Expander/appendReordered`` instead of
-    /// running (such moves were 71 % of the moves run afresh on spf-4).
-    private mutating func noteUnrenamed(
-      _ s: State, mover t: Int, encoding: UnsafeRawBufferPointer, parentVector: UnsafeBufferPointer<UInt32>,
-      components: VisitedStore.Reader
-    ) {
-      let shared = State.sharedComponents
-      unrenamed = nil
-      let thread: UInt32
-      if threadEnds[t] < 0 {
-        thread = parentVector[shared + t]
-      } else {
-        guard let id = components.find(encoding, hash: StateHash.hash(encoding)) else { return }
-        thread = UInt32(id)
-      }
-      if unrenamedScratch.count != parentVector.count {
-        unrenamedScratch = Array(repeating: 0, count: parentVector.count)
-      }
-      var before = s
-      before.renameShared(movedFrom)
-      for k in 0..<shared {
-        sharedWriter.reset()
-        before.encodeComponent(k, into: &sharedWriter)
-        guard let id = components.find(sharedWriter.buffer, hash: StateHash.hash(sharedWriter.buffer)) else { return }
-        unrenamedScratch[k] = UInt32(id)
-      }
-      unrenamedScratch[shared + t] = thread
-      unrenamed = unrenamedScratch
-      moverPosition = scratch.perm[t]
     }
 
     /// Thread `t`'s encoding in `s`, afresh (debug checks).
