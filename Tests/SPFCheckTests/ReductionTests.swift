@@ -76,46 +76,61 @@ import Testing
     #expect(!one.findings.isEmpty)
   }
 
-  /// `--jobs 2` really splits the work: with levels of the two-fault model cut into batches of
-  /// 128 states (two chunks), both workers expand states in batches they share, the split
-  /// covers every stored state exactly once, and the figures and schedules are those of one
-  /// worker, which expands everything alone. (Each worker always expands its own chunk of a
-  /// shared batch, so "both expand something" holds on every run although the rest of the
-  /// split depends on which worker claims a chunk first.)
+  /// `--jobs 2` really splits the work: with the two-fault model's levels cut into chunks of
+  /// 8 states, both workers expand states in the levels they share, the split covers every
+  /// stored state exactly once, and the figures and schedules are those of one worker, which
+  /// expands everything alone. (Each worker always expands its own chunk of a shared level,
+  /// so "both expand something" holds on every run although the rest of the split depends on
+  /// which worker claims a chunk first.)
   @Test func jobsSplitTheExpansionBetweenWorkers() throws {
     let model = try InlineModel.load(Self.twoFaults)
-    let one = try Self.exploreInSmallBatches(model, jobs: 1)
-    let two = try Self.exploreInSmallBatches(model, jobs: 2)
+    let one = try Self.exploreInSmallChunks(model, jobs: 1)
+    let two = try Self.exploreInSmallChunks(model, jobs: 2)
     #expect(one.verdict == .violation)
     #expect(one.stats.states > 4 * 128)
     #expect(one.stats.expandedByWorker == [one.stats.states])
-    #expect(one.stats.parallelBatches == 0)
+    #expect(one.stats.parallelLevels == 0)
     #expect(two.stats.expandedByWorker.count == 2)
     #expect(two.stats.expandedByWorker.allSatisfy { $0 > 0 })
     #expect(two.stats.expandedByWorker.reduce(0, +) == two.stats.states)
-    #expect(two.stats.parallelBatches > 1)
+    #expect(two.stats.parallelLevels > 1)
     #expect(two.stats.states == one.stats.states)
     #expect(two.stats.transitions == one.stats.transitions)
     #expect(two.findings.map(\.schedule) == one.findings.map(\.schedule))
-    // Smaller batches change neither the figures nor the schedules.
+    // Other chunk sizes change neither the figures nor the schedules.
     let whole = try Self.explore(model, Config(por: true, symmetry: true, jobs: 1))
     #expect(whole.stats.states == one.stats.states)
     #expect(whole.findings.map(\.schedule) == one.findings.map(\.schedule))
   }
 
-  /// A state bound cuts the search at the same state whatever `--jobs` is, even though two
-  /// workers have already expanded the next batch when the merge reaches the bound (the
-  /// batch in flight is dropped, not merged).
+  /// A ring of two chunks makes the workers wait for the merge at nearly every chunk (chunk c
+  /// goes where chunk c - 2 was, once it is merged): the figures and schedules stay those of
+  /// one worker.
+  @Test func workersWaitingForTheMergeChangeNothing() throws {
+    let model = try InlineModel.load(Self.twoFaults)
+    let one = try Self.exploreInSmallChunks(model, jobs: 1)
+    for jobs in [2, 3] {
+      let narrow = try Self.exploreInSmallChunks(model, jobs: jobs, window: 2)
+      #expect(narrow.stats.states == one.stats.states)
+      #expect(narrow.stats.transitions == one.stats.transitions)
+      #expect(narrow.findings.map(\.schedule) == one.findings.map(\.schedule))
+      #expect(narrow.stats.expandedByWorker.count == jobs && narrow.stats.expandedByWorker.allSatisfy { $0 > 0 })
+    }
+  }
+
+  /// A state bound cuts the search at the same state whatever `--jobs` is, even though the
+  /// workers have already expanded later chunks when the merge reaches the bound (they are
+  /// dropped, not merged).
   @Test func stateBoundCutsTheSameSearchForEveryJobCount() throws {
     let model = try InlineModel.load(Self.twoFaults)
-    let one = try Self.exploreInSmallBatches(model, jobs: 1, maxStates: 1_000)
-    let two = try Self.exploreInSmallBatches(model, jobs: 2, maxStates: 1_000)
+    let one = try Self.exploreInSmallChunks(model, jobs: 1, maxStates: 1_000)
+    let two = try Self.exploreInSmallChunks(model, jobs: 2, maxStates: 1_000)
     #expect(one.verdict == .incomplete("state bound 1000 reached"))
     #expect(two.verdict == one.verdict)
     #expect(two.stats.states == 1_000 && one.stats.states == 1_000)
     #expect(two.stats.transitions == one.stats.transitions)
     #expect(two.stats.maxDepth == one.stats.maxDepth)
-    #expect(two.stats.parallelBatches > 1)
+    #expect(two.stats.parallelLevels > 1)
     #expect(two.stats.expandedByWorker.reduce(0, +) == one.stats.expandedByWorker.reduce(0, +))
   }
 
@@ -129,12 +144,16 @@ import Testing
     #expect(reduced.stats.states * 2 < full.stats.states)
   }
 
-  /// Explores `model` with `jobs` workers in batches of 128 states (two chunks each), so
-  /// that its levels are cut into several batches and every batch is shared.
-  static func exploreInSmallBatches(_ model: CompiledModel, jobs: Int, maxStates: Int? = nil) throws -> ExploreResult {
+  /// Explores `model` with `jobs` workers in chunks of 8 states, so that its levels are cut
+  /// into many chunks and even small levels are shared; `window` chunks may be expanded
+  /// ahead of the merge.
+  static func exploreInSmallChunks(
+    _ model: CompiledModel, jobs: Int, maxStates: Int? = nil, window: Int = Explorer.window
+  ) throws -> ExploreResult {
     var options = ExploreOptions()
     options.jobs = jobs
-    options.batchSize = 128
+    options.chunkSize = 8
+    options.window = window
     options.maxStates = maxStates
     return try Explorer(model: model, options: options).run()
   }

@@ -38,7 +38,7 @@ import Testing
   /// Most moves of the SPF benchmark case come from the cache, a thread's step seeing the same
   /// few shared states whatever the other threads do: more than a third of the transitions
   /// (a move counts its coalesced steps as transitions). With two workers too, and nearly as
-  /// many as with one, since the workers share what they learn between batches: about 91 %
+  /// many as with one, since the workers share what they learn between levels: about 91 %
   /// of one worker's hits here, against 84 % when each kept its own cache.
   @Test func mostMovesOfTheSPFCaseAreCached() throws {
     let model = try ModelLoader.load(path: RepoPaths.absolute("Sources/spfcheck-bench/Cases/spf-2.json"))
@@ -49,7 +49,7 @@ import Testing
       options.jobs = jobs
       let r = try Explorer(model: model, options: options).run()
       #expect(r.stats.cachedMoves * 3 > r.stats.transitions, "jobs \(jobs): \(r.stats.cachedMoves) of \(r.stats.transitions)")
-      #expect(jobs == 1 || r.stats.parallelBatches > 0)
+      #expect(jobs == 1 || r.stats.parallelLevels > 0)
       hits.append(r.stats.cachedMoves)
     }
     #expect(hits[1] * 100 > hits[0] * 88, "two workers: \(hits[1]) hits, one: \(hits[0])")

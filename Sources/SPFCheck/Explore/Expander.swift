@@ -160,7 +160,7 @@ struct Batch: Sendable {
   }
 
   /// Makes this batch as a new one (nothing appended, no flag of `reached` set, no error,
-  /// nothing expanded) but keeps its arrays' storage, for the explorer's `BatchPool`.
+  /// nothing expanded) but keeps its arrays' storage, for the explorer's ring of chunk batches.
   mutating func removeAll() {
     truncate(to: Mark(items: 0, vectors: 0, pending: 0, violations: 0, arena: 0, reached: 0))
     retryLimitHits = 0
@@ -219,7 +219,7 @@ struct Expander {
   var symmetry: Symmetry? { encoder.symmetry }
 
   /// Moves the moves this worker ran since the last call into `learned`, the cache every
-  /// worker reads, and forgets the view it read; called between batches, when no worker runs.
+  /// worker reads, and forgets the view it read; called between levels, when no worker runs.
   mutating func handOverMoves(to learned: inout TransitionCache) {
     guard cache != nil else { return }
     cache!.learned = nil

@@ -60,8 +60,11 @@ public struct ExploreOptions: Sendable {
   public var jobs = 1
   /// Hash compaction: store 64-bit fingerprints instead of full states (`--fingerprint`).
   public var fingerprint = false
-  /// Frontier states per batch (tests lower it to split a level into several batches).
-  var batchSize = Explorer.batchSize
+  /// Frontier states per chunk, the unit the workers share and the merge takes (tests lower
+  /// it to cut small levels into many chunks).
+  var chunkSize = Explorer.chunkSize
+  /// Chunks the workers may expand ahead of the merge (tests lower it to make them wait).
+  var window = Explorer.window
   public init() {}
 }
 
@@ -97,16 +100,16 @@ public struct Statistics: Sendable {
   /// Fingerprint mode: the estimated probability that some state was missed.
   public var omissionProbability = 0.0
   /// States each worker expanded (one entry per `--jobs` worker; the last is the calling
-  /// thread). Workers claim chunks of a batch as they go, so the split varies from run to run;
-  /// the sum is the number of expanded states, and in a parallel batch with a chunk per
-  /// worker every worker expands its own chunk.
+  /// thread), counted as their chunks are merged. Workers claim chunks as they go, so the
+  /// split varies from run to run; the sum is the number of expanded states whose successors
+  /// were merged, and in a parallel level every worker expands its own chunk.
   public var expandedByWorker: [Int] = []
-  /// Batches shared between the workers; 0 with one worker, and batches under
-  /// ``Explorer/parallelThreshold`` states are expanded by the calling thread alone.
-  public var parallelBatches = 0
+  /// Levels shared between the workers; 0 with one worker, and a level with fewer chunks
+  /// (``ExploreOptions/chunkSize``) than workers is expanded by the calling thread alone.
+  public var parallelLevels = 0
   /// Moves whose successor the transition cache gave (``TransitionCache``; debug builds
   /// count the hits they check instead). Workers see one another's moves only from the next
-  /// batch on, so this varies with `--jobs` and, with several workers, from run to run; no
+  /// level on, so this varies with `--jobs` and, with several workers, from run to run; no
   /// other figure does.
   public var cachedMoves = 0
   /// Of ``cachedMoves``, those whose coalescing had asked whether an object is private: the
@@ -132,27 +135,31 @@ struct ExploreResult: Sendable {
 /// allocation outcomes) breadth-first, so the first counterexample found for each
 /// invariant is a shortest one (in reduced transitions).
 ///
-/// The search runs level by level, in batches of the frontier. Workers (`jobs`) expand
-/// disjoint slices of a batch in parallel; one merge then inserts their successors into
-/// the visited store in frontier order. The order is therefore the sequential one whatever
-/// the number of workers: threads in declaration order, then the grace period; branches in
-/// index order. The store's hash table decides membership only.
+/// The search runs level by level, in chunks of the frontier. Workers (`jobs`) expand
+/// disjoint chunks in parallel; one merge then inserts their successors into the visited
+/// store in frontier order. The order is therefore the sequential one whatever the number
+/// of workers: threads in declaration order, then the grace period; branches in index order.
+/// The store's hash table decides membership only.
 ///
-/// With several workers the merge is pipelined: while the calling thread merges one batch,
-/// the workers already expand the next batch of the same level. They read only what the
-/// level cannot change: its frontier and the components stored before it
-/// (``LevelComponents``); components first met in the level are folded into the store when
-/// the level ends.
+/// With several workers the merge is pipelined (``LevelExpansion``): while the calling
+/// thread merges one chunk, the workers go on expanding the later chunks of the same level.
+/// They read only what the level cannot change: its frontier and the components stored
+/// before it (``LevelComponents``); components first met in the level are folded into the
+/// store when the level ends.
 struct Explorer {
   let model: CompiledModel
   let options: ExploreOptions
 
-  /// States per batch: enough work to share, little memory per batch.
-  static let batchSize = 4096
+  /// Frontier states per chunk: small enough to even out the work between the workers,
+  /// large enough that claiming a chunk and merging its batch cost little.
+  static let chunkSize = 64
 
-  /// Batches smaller than this are expanded by the calling thread alone (the results are the
-  /// same): waking the workers would cost more.
-  static let parallelThreshold = 64
+  /// How many chunks the workers may run ahead of the merge (the ring of batches): about
+  /// 30 ms of one worker's work, which keeps it going through most pauses of the merge
+  /// (growing the state store takes 30-110 ms on `spf-4` at 5 M states), at 20-40 KB a
+  /// chunk. (On `spf-4` at the 5 M cap with `--jobs 2`, 128 chunks left the worker waiting
+  /// 0.39 s, 512 0.16 s and 2048 0.12 s, for 50 MB more at the peak; performance.md, "Stop 21".)
+  static let window = 512
 
   /// Runs the search to completion or to a bound.
   ///
@@ -170,11 +177,20 @@ struct Explorer {
     defer { _ = expanders.take() }
     let decoded = Slots(Array(repeating: DecodedState(), count: jobs))
     defer { _ = decoded.take() }
+    let threads = jobs > 1 ? WorkerPool(count: jobs - 1) : nil
+    defer { threads?.stop() }
     // The moves every worker learned before the batch being expanded (``TransitionCache``).
     var learned = TransitionCache()
     var components = VisitedStore(mode: .exact)
     var search = Search(explorer: self, jobs: jobs)
-    var pool = BatchPool(empty: Batch(reached: model.threads.map { [Bool](repeating: false, count: $0.code.count) }))
+    // Batches for the chunks in flight, kept with their storage: a chunk's batch grows to
+    // the size of its output (its items, their vectors and arena bytes: a few per successor),
+    // and growing fresh arrays for every chunk cost a malloc and a memcpy per doubling (for
+    // `BatchItem`s alone about 1.4 % of the instructions with one job).
+    let empty = Batch(reached: model.threads.map { [Bool](repeating: false, count: $0.code.count) })
+    // (At least a chunk per worker: each starts with its own.)
+    let ring = Slots(Array(repeating: empty, count: jobs > 1 ? max(jobs, options.window) : 1))
+    defer { _ = ring.take() }
     var frontier = Frontier(width: search.width, firstID: 0)
 
     var initial = model.initial
@@ -188,39 +204,36 @@ struct Explorer {
     components.absorb(fresh)
     search.close(&frontier)
 
+    // The merge writes each candidate's vector here.
+    let scratch = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: search.width)
+    defer { scratch.deallocate() }
     var depth = 0
     while !frontier.isEmpty && !search.stopped {
       let atBound = options.maxDepth.map { depth >= $0 } ?? false
       let current = frontier
       var next = Frontier(width: search.width, firstID: Int32(search.store.count))
+      // No worker runs: the moves each learned go to the cache they all read. (One worker
+      // keeps its own cache: sharing would only add a second lookup to its misses.)
+      if options.transitionCache && jobs > 1 {
+        for w in 0..<jobs { expanders.at(w).pointee.handOverMoves(to: &learned) }
+        let view = learned.view
+        for w in 0..<jobs { expanders.at(w).pointee.read(learned: view) }
+      }
       fresh = try components.withReader { reader in
         var level = LevelComponents(stored: reader)
-        func launch(_ first: Int) -> Expansion {
-          // No worker runs: the moves each learned go to the cache they all read. (One
-          // worker keeps its own cache: sharing would only add a second lookup to its misses.)
-          if options.transitionCache && jobs > 1 {
-            for w in 0..<jobs { expanders.at(w).pointee.handOverMoves(to: &learned) }
-            let view = learned.view
-            for w in 0..<jobs { expanders.at(w).pointee.read(learned: view) }
-          }
-          let count = min(max(1, options.batchSize), current.count - first)
-          return expand(
-            current, first: first, count: count, atDepthBound: atBound, components: reader, with: expanders, decoded,
-            async: jobs > 1, pool: &pool)
-        }
-        var pending: Expansion? = launch(0)
-        // Every exit drops the batch in flight once its workers finish: they read `reader`
-        // and `current`.
-        defer { pending?.discard() }
-        while let expansion = pending {
-          let (batches, expandedByWorker) = expansion.wait()
-          let first = expansion.first
-          pending = first + expansion.count < current.count ? launch(first + expansion.count) : nil
-          if expansion.parallel { search.stats.parallelBatches += 1 }
-          for (w, n) in expandedByWorker.enumerated() { search.stats.expandedByWorker[w] += n }
-          try search.merge(batches, first: first, of: current, depth: depth, level: &level, into: &next)
-          // Merged, so no worker writes them any more (the expansion launched above has its own).
-          pool.recycle(consume batches)
+        let expansion = expand(
+          current, atDepthBound: atBound, components: reader, with: expanders, decoded, threads: threads, ring: ring)
+        // Every exit stops the workers once they finish their chunks: they read `reader` and
+        // `current`.
+        defer { expansion.finish() }
+        if expansion.parallel { search.stats.parallelLevels += 1 }
+        for m in 0..<expansion.chunks {
+          let (batch, worker) = expansion.awaitChunk(m)
+          search.stats.expandedByWorker[worker] += batch.pointee.expanded
+          try search.merge(
+            batch.pointee, first: expansion.firstState(of: m), of: current, depth: depth, level: &level,
+            into: &next, scratch: scratch)
+          expansion.release(m)
           if search.stopped { break }
           let now = Date()
           if let timeout = options.timeout, now.timeIntervalSince(start) > timeout {
@@ -231,7 +244,7 @@ struct Explorer {
             lastReport = now
             report(
               search.figures(seconds: now.timeIntervalSince(start), componentBytes: components.bytes + level.fresh.bytes),
-              current.count - first - expansion.count + next.count)
+              current.count - expansion.firstState(of: m + 1) + next.count)
           }
         }
         return level.fresh
@@ -257,25 +270,24 @@ struct Explorer {
       verdict: verdict, findings: findings, stats: stats, coverage: Coverage(model: model, reached: search.reached))
   }
 
-  /// Starts expanding `count` frontier states from `first`. With `async` (and a batch of at
-  /// least ``parallelThreshold`` states) the background workers start now and the calling
-  /// thread joins them when it waits (see ``Expansion``); otherwise the calling thread
-  /// expands the whole batch when it waits.
+  /// Starts expanding the level `frontier` (see ``LevelExpansion``): in parallel, when there
+  /// are `threads` and a chunk for every worker, the background workers start now and the
+  /// calling thread expands chunks while it waits for the next one to merge; otherwise the
+  /// calling thread expands each chunk when it waits for it.
   ///
-  /// The workers read `frontier` and `components` until the expansion is waited for or
-  /// discarded. The chunks' batches come from `pool`, empty.
+  /// The workers read `frontier` and `components` until the expansion is finished. Chunk
+  /// outputs go to the batches of `ring`, which must be empty.
   ///
   /// - Complexity: O(count × T × B) steps, shared between the workers.
   private func expand(
-    _ frontier: Frontier, first: Int, count: Int, atDepthBound: Bool, components: VisitedStore.Reader,
-    with expanders: Slots<Expander>, _ decoded: Slots<DecodedState>, async: Bool, pool: inout BatchPool
-  ) -> Expansion {
-    let parallel = async && count >= Self.parallelThreshold
-    let chunk = parallel ? Expansion.chunkSize : count
-    /// Expands chunk `c` with worker `w`'s expander into `batch` (empty).
-    let expandChunk: @Sendable (Int, Int, inout Batch) -> Void = { c, w, batch in
-      let lo = first + c * chunk
-      let hi = min(first + count, lo + chunk)
+    _ frontier: Frontier, atDepthBound: Bool, components: VisitedStore.Reader, with expanders: Slots<Expander>,
+    _ decoded: Slots<DecodedState>, threads: WorkerPool?, ring: Slots<Batch>
+  ) -> LevelExpansion {
+    let chunkSize = max(1, options.chunkSize)
+    let chunks = (frontier.count + chunkSize - 1) / chunkSize
+    let parallel = threads != nil && chunks >= expanders.count
+    /// Expands frontier states `lo..<hi` with worker `w`'s expander into `batch` (empty).
+    let expandChunk: @Sendable (Int, Int, Int, inout Batch) -> Void = { lo, hi, w, batch in
       frontier.vectors.withUnsafeBufferPointer { vectors in
         // Consecutive frontier states are mostly siblings: decode only the components
         // whose ids differ from the previous state's, into the same state, which the worker
@@ -309,7 +321,7 @@ struct Explorer {
             // `written` holds the parts decoded since the last state this worker expanded:
             // the expander's successor loads only those.
             try expanders.at(w).pointee.expand(
-              s, changed: s.written, vector: vector, components: components, source: Int32(i - first),
+              s, changed: s.written, vector: vector, components: components, source: Int32(i - lo),
               atDepthBound: atDepthBound, into: &batch)
           } catch {
             batch.error = error
@@ -327,10 +339,9 @@ struct Explorer {
         }
       }
     }
-    let chunks = (count + chunk - 1) / chunk
-    return Expansion(
-      first: first, count: count, workers: expanders.count, parallel: parallel, batches: pool.take(chunks),
-      expandChunk: expandChunk)
+    return LevelExpansion(
+      states: frontier.count, chunkSize: chunkSize, workers: expanders.count, threads: parallel ? threads : nil,
+      ring: ring, expandChunk: expandChunk)
   }
 
   /// Peak resident set size of this process (`VmHWM` in /proc/self/status), 0 when unknown.
@@ -451,33 +462,28 @@ private struct Search {
     return store.insert(raw, hash: hash) ? hash : nil
   }
 
-  /// Merges one expansion of `frontier` from `first` (its chunks' batches, in frontier
-  /// order): new states go to the store, the trace and `next`, violations to `findings`.
-  /// Stops at the state bound.
+  /// Merges one chunk of `frontier` whose first state is `first` (its batch): new states go
+  /// to the store, the trace and `next`, violations to `findings`. Stops at the state bound;
+  /// throws the chunk's model error once the items before it are merged.
   ///
   /// A batch's items and vectors are read through pointers, so no index is bounds-checked.
   mutating func merge(
-    _ batches: [Batch], first: Int, of frontier: Frontier, depth: Int, level: inout LevelComponents,
-    into next: inout Frontier
+    _ batch: Batch, first: Int, of frontier: Frontier, depth: Int, level: inout LevelComponents,
+    into next: inout Frontier, scratch vector: UnsafeMutableBufferPointer<UInt32>
   ) throws {
-    var vector = [UInt32](repeating: 0, count: width)
-    try vector.withUnsafeMutableBufferPointer { vector in
-      for batch in batches {
-        stats.retryLimitHits += batch.retryLimitHits
-        stats.cachedMoves += batch.cachedMoves
-        stats.cachedMovesAskingPrivacy += batch.cachedMovesAskingPrivacy
-        stats.reorderedMovesLearned += batch.reorderedMovesLearned
-        for (t, pc) in batch.reachedOrder { reached[t][pc] = true }
-        let bounded = try batch.items.withUnsafeBufferPointer { items in
-          try batch.vectors.withUnsafeBufferPointer { ids in
-            try merge(items, ids: ids, of: batch, first: first, of: frontier, depth: depth, level: &level,
-              into: &next, scratch: vector)
-          }
-        }
-        if bounded { return }
-        if let error = batch.error { throw error }
+    stats.retryLimitHits += batch.retryLimitHits
+    stats.cachedMoves += batch.cachedMoves
+    stats.cachedMovesAskingPrivacy += batch.cachedMovesAskingPrivacy
+    stats.reorderedMovesLearned += batch.reorderedMovesLearned
+    for (t, pc) in batch.reachedOrder { reached[t][pc] = true }
+    let bounded = try batch.items.withUnsafeBufferPointer { items in
+      try batch.vectors.withUnsafeBufferPointer { ids in
+        try merge(items, ids: ids, of: batch, first: first, of: frontier, depth: depth, level: &level,
+          into: &next, scratch: vector)
       }
     }
+    if bounded { return }
+    if let error = batch.error { throw error }
   }
 
   /// Merges the items of `batch` (`items`, its vectors `ids`), with `vector` as scratch for
@@ -576,114 +582,148 @@ private struct Search {
   }
 }
 
-/// One batch's expansion, cut into chunks of frontier states.
+/// One level's expansion, cut into chunks of frontier states, handed to the merge chunk by
+/// chunk in frontier order.
 ///
-/// Worker w uses expander w. In parallel, workers 0..<N-1 start on other threads at once, and
-/// the calling thread is worker N-1, which joins when it waits, that is once it has merged the
-/// batch before. Each worker first takes its own chunk (worker w chunk w), then claims the next
-/// unclaimed chunk until none is left: the work balances however long the merge keeps the
-/// calling thread, and every worker expands part of a batch with a chunk per worker. The
-/// chunks' batches are merged in chunk order, so which worker took a chunk changes nothing but
-/// ``Statistics/expandedByWorker``.
-private final class Expansion: @unchecked Sendable {
-  /// Frontier states per chunk of a parallel expansion: small enough to even out the work,
-  /// large enough that claiming a chunk and starting its batch cost little.
-  static let chunkSize = 64
-
-  let first: Int
-  let count: Int
-  /// Whether background workers share the batch (else the calling thread expands it alone).
-  let parallel: Bool
+/// Worker w uses expander w; the calling thread is worker N-1. In parallel, workers
+/// 0..<N-1 run on the pool's threads for the whole level: each first expands its own chunk
+/// (worker w chunk w, the calling thread chunk N-1), then claims the next unclaimed chunk
+/// until none is left. The calling thread merges the chunks in order as they complete and,
+/// while the next is not done, expands chunks too. So the workers never wait for a merge as
+/// such: they go on while the calling thread merges, grows the store or copies the trace,
+/// up to ``ExploreOptions/window`` chunks ahead of the merge, which bounds the memory the expanded
+/// but unmerged chunks hold (chunk c goes into the batch `c % window` of the ring, free once
+/// chunk c - window is merged). Chunks are merged in order, so which worker took one changes
+/// nothing but ``Statistics/expandedByWorker``.
+///
+/// Without workers (one job, or a level with fewer chunks than workers) the calling thread
+/// expands each chunk when it waits for it, into the ring's first batch.
+private final class LevelExpansion: @unchecked Sendable {
+  let chunks: Int
+  /// Frontier states in the level.
+  private let states: Int
+  private let chunkSize: Int
   private let workers: Int
-  private let chunks: Int
-  /// Per chunk, the batch its worker writes (empty until then).
-  private let outputs: Slots<Batch>
-  /// Per worker, the frontier states it expanded.
-  private let expanded: Slots<Int>
+  /// The background workers, nil when the calling thread expands the level alone.
+  private let threads: WorkerPool?
+  var parallel: Bool { threads != nil }
+  /// Ring batches in use: ``ExploreOptions/window`` in parallel, else 1.
+  private let window: Int
+  private let ring: Slots<Batch>
+  /// Per ring batch, the chunk last expanded into it (-1: none yet), stored (release) once
+  /// the batch holds it.
+  private let done: UnsafeMutablePointer<Atomic<Int>>
+  /// Per ring batch, the worker that expanded the chunk in it (written before `done`).
+  private let expandedBy: UnsafeMutablePointer<Int>
   /// The next chunk to claim (each worker's own chunk is never claimed).
   private let claims: Atomic<Int>
-  private let running = DispatchGroup()
-  private let expandChunk: @Sendable (_ chunk: Int, _ worker: Int, _ into: inout Batch) -> Void
+  /// Chunks merged (release, by the calling thread).
+  private let merged = Atomic<Int>(0)
+  /// Set when the search stops within the level: the workers claim nothing more.
+  private let cancelled = Atomic<Bool>(false)
+  /// The calling thread's own chunk, until it expands it.
+  private var ownChunk: Int?
+  private let expandChunk: @Sendable (_ lo: Int, _ hi: Int, _ worker: Int, _ into: inout Batch) -> Void
 
-  /// Starts expanding `count` states from `first` into `batches`, one empty batch per chunk.
+  /// Starts expanding `states` frontier states in chunks of `chunkSize`: the background
+  /// workers start at once when there are `threads`.
   init(
-    first: Int, count: Int, workers: Int, parallel: Bool, batches: [Batch],
-    expandChunk: @escaping @Sendable (Int, Int, inout Batch) -> Void
+    states: Int, chunkSize: Int, workers: Int, threads: WorkerPool?, ring: Slots<Batch>,
+    expandChunk: @escaping @Sendable (Int, Int, Int, inout Batch) -> Void
   ) {
-    (self.first, self.count, self.workers, self.parallel, self.expandChunk) =
-      (first, count, workers, parallel, expandChunk)
-    chunks = batches.count
-    outputs = Slots(batches)
-    expanded = Slots(Array(repeating: 0, count: workers))
-    claims = Atomic(workers)
-    guard parallel else { return }
-    for w in 0..<(workers - 1) {
-      DispatchQueue.global().async(group: running) { self.work(as: w, from: w) }
-    }
+    (self.states, self.chunkSize, self.workers, self.threads, self.ring, self.expandChunk) =
+      (states, chunkSize, workers, threads, ring, expandChunk)
+    chunks = (states + chunkSize - 1) / chunkSize
+    window = threads == nil ? 1 : ring.count
+    done = .allocate(capacity: window)
+    for s in 0..<window { (done + s).initialize(to: Atomic(-1)) }
+    expandedBy = .allocate(capacity: window)
+    expandedBy.initialize(repeating: 0, count: window)
+    claims = Atomic(threads == nil ? 0 : workers)
+    ownChunk = threads == nil ? nil : workers - 1
+    threads?.start { w in self.work(as: w) }
   }
 
-  /// Expands chunk `c` as worker `w` (its own chunk), then claims chunks until none is left.
-  private func work(as w: Int, from c: Int) {
-    var c = c
-    while c < chunks {
-      expandChunk(c, w, &outputs.at(c).pointee)
-      expanded.at(w).pointee += outputs.at(c).pointee.expanded
+  deinit {
+    done.deinitialize(count: window)
+    done.deallocate()
+    expandedBy.deallocate()
+  }
+
+  /// The frontier index of chunk `m`'s first state (`states` past the last chunk).
+  func firstState(of m: Int) -> Int { min(states, m * chunkSize) }
+
+  /// Expands chunk `c` as worker `w` into its ring batch, and publishes it.
+  private func expand(_ c: Int, as w: Int) {
+    let s = c % window
+    expandChunk(firstState(of: c), firstState(of: c + 1), w, &ring.at(s).pointee)
+    expandedBy[s] = w
+    done[s].store(c, ordering: .releasing)
+  }
+
+  /// A background worker's part: its own chunk, then claimed ones, each once the ring has
+  /// room for it.
+  private func work(as w: Int) {
+    var c = w
+    while c < chunks && !cancelled.load(ordering: .relaxed) {
+      if c >= merged.load(ordering: .acquiring) + window {
+        threads!.awaitAsWorker(w) {
+          c < merged.load(ordering: .acquiring) + window || cancelled.load(ordering: .relaxed)
+        }
+        if cancelled.load(ordering: .relaxed) { break }
+      }
+      expand(c, as: w)
+      threads!.wakeCaller()
       c = claims.wrappingAdd(1, ordering: .relaxed).oldValue
     }
   }
 
-  /// Expands the rest of the batch on the calling thread (worker N-1: its own chunk in
-  /// parallel, else the one chunk, the whole batch) and waits for the background workers.
-  ///
-  /// - Returns: the chunks' batches in chunk order, and the states each worker expanded.
-  func wait() -> (batches: [Batch], expandedByWorker: [Int]) {
-    work(as: workers - 1, from: parallel ? workers - 1 : 0)
-    running.wait()
-    return (outputs.take(), expanded.take())
+  /// Claims, for the calling thread, the next chunk if it is below `limit`.
+  private func claim(below limit: Int) -> Int? {
+    var c = claims.load(ordering: .relaxed)
+    while c < limit {
+      let (exchanged, original) = claims.compareExchange(expected: c, desired: c + 1, ordering: .relaxed)
+      if exchanged { return c }
+      c = original
+    }
+    return nil
   }
 
-  /// Stops the background workers claiming chunks, waits for those they are expanding, and
-  /// drops the batch (the search stopped). The calling thread expands nothing.
-  func discard() {
-    claims.store(chunks + workers, ordering: .relaxed)
-    running.wait()
-    _ = outputs.take()
-    _ = expanded.take()
-  }
-}
-
-/// Empty batches for the chunks of the expansions, kept with their storage once merged.
-///
-/// A batch grows to the size of its chunk's output (its items, their vectors and arena
-/// bytes: a few per successor); growing fresh arrays for every chunk cost a malloc and a
-/// memcpy per doubling (for `BatchItem`s alone about 1.4% of the instructions with one job).
-/// Recycled batches keep their capacity, so once a level as wide as the batches has been
-/// expanded a chunk's batch rarely grows. Only the calling thread takes and recycles
-/// batches (when it launches an expansion and after it merged one), so the pool needs no
-/// lock; a batch is recycled only once its merge finished, while the workers already fill
-/// the next expansion's batches, which the pool handed out before.
-struct BatchPool {
-  /// A batch as a chunk starts it: nothing appended, no flag of `reached` set.
-  let empty: Batch
-  private var free: [Batch] = []
-
-  init(empty: Batch) { self.empty = empty }
-
-  /// `count` empty batches, recycled ones first.
-  mutating func take(_ count: Int) -> [Batch] {
-    var batches: [Batch] = []
-    batches.reserveCapacity(count)
-    while batches.count < count, let batch = free.popLast() { batches.append(batch) }
-    while batches.count < count { batches.append(empty) }
-    return batches
+  /// Chunk `m`'s batch, once expanded, and the worker that expanded it; call for every chunk
+  /// in order, each after ``release(_:)`` of the one before. Until the chunk is done the
+  /// calling thread expands chunks itself (its own first), and waits when none is left to
+  /// claim.
+  func awaitChunk(_ m: Int) -> (batch: UnsafeMutablePointer<Batch>, worker: Int) {
+    let s = m % window
+    while done[s].load(ordering: .acquiring) != m {
+      if let c = ownChunk ?? claim(below: min(chunks, m + window)) {
+        ownChunk = nil
+        expand(c, as: workers - 1)
+      } else {
+        threads!.awaitAsCaller { done[s].load(ordering: .acquiring) == m }
+      }
+    }
+    return (ring.at(s), expandedBy[s])
   }
 
-  /// Empties `batches`, keeping their storage, for later ``take(_:)``s.
-  mutating func recycle(_ batches: consuming [Batch]) {
-    var batches = batches
-    while var batch = batches.popLast() {
-      batch.removeAll()
-      free.append(batch)
+  /// Empties chunk `m`'s batch, merged, for the chunk `window` later.
+  func release(_ m: Int) {
+    ring.at(m % window).pointee.removeAll()
+    merged.store(m + 1, ordering: .releasing)
+    threads?.wakeWorkers()
+  }
+
+  /// Stops the background workers claiming chunks and waits for those they are expanding;
+  /// the batches of chunks not merged (the search stopped) are emptied.
+  func finish() {
+    let complete = merged.load(ordering: .relaxed) == chunks
+    if let threads {
+      cancelled.store(true, ordering: .relaxed)
+      threads.wakeWorkers()
+      threads.wait()
+    }
+    if !complete {
+      for s in 0..<window { ring.at(s).pointee.removeAll() }
     }
   }
 }

@@ -32,10 +32,10 @@ import CPrefetch
 /// recorded as its successor was before the renaming (the shared components renamed back and
 /// looked up; not cached when one of them is not stored yet).
 ///
-/// The workers share what they learn, batch by batch, without a lock: during a batch each
-/// looks a move up in the cache of the moves learned before the batch (``learned``, a view
-/// that nothing changes while the batch runs) and, on a miss, in its own cache of the moves
-/// it learned in the batch; between batches, when no worker runs, the explorer moves the
+/// The workers share what they learn, level by level, without a lock: during a level each
+/// looks a move up in the cache of the moves learned before the level (``learned``, a view
+/// that nothing changes while the level runs) and, on a miss, in its own cache of the moves
+/// it learned in the level; between levels, when no worker runs, the explorer moves the
 /// workers' entries into the shared cache (``absorb(_:)``). One worker keeps its own cache.
 /// What a cache holds changes only the time, never a result (the states stored do not depend
 /// on `--jobs`), and debug builds check every hit against the move run afresh (``Expander``).
@@ -107,7 +107,7 @@ struct TransitionCache {
   }
 
   /// The moves every worker had learned before the batch being expanded, looked up before
-  /// this cache's own entries; nil with one worker. The explorer sets it between batches.
+  /// this cache's own entries; nil with one worker. The explorer sets it between levels.
   var learned: WordTable.View?
 
   /// The cached move for `key`, or nil.

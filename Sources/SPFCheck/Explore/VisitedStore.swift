@@ -218,9 +218,10 @@ struct VisitedStore {
   /// placed, and nothing is removed, so every run from a home to its entry stays full, as
   /// lookups need.
   ///
-  /// The explorer's merge grows the state store on the calling thread while the other workers,
-  /// done with their chunks, wait for it: 11 growths took 0.35 s of a 3.1 s `--jobs 2` run of
-  /// `spf-4` at the 5 M cap (stop 20).
+  /// The explorer's merge grows the state store on the calling thread: 11 growths took 0.35 s
+  /// of a 3.1 s `--jobs 2` run of `spf-4` at the 5 M cap (stop 20), when the other workers
+  /// waited for them. (Since the workers run ahead of the merge, they mostly go on expanding
+  /// meanwhile; one part or two then gave the same times, performance.md, "Stop 21".)
   static func placeInParts(
     _ old: UnsafeBufferPointer<UInt64>, into slots: UnsafeMutablePointer<UInt64>, count n: Int, parts: Int
   ) {
@@ -366,7 +367,7 @@ extension State {
 }
 
 /// The explorer's component store during one breadth-first level: the components stored
-/// before the level, frozen so that workers expanding the next batch can read them while the
+/// before the level, frozen so that workers expanding later chunks can read them while the
 /// merge interns (`stored`), and the components first met in the level, numbered after them
 /// (`fresh`). ``VisitedStore/absorb(_:)`` folds `fresh` in when the level ends.
 struct LevelComponents {

@@ -2,10 +2,10 @@ import Testing
 
 @testable import SPFCheck
 
-/// The explorer reuses chunk batches across expansions (``BatchPool``): a recycled batch must
-/// be indistinguishable from a new one to the expander and the merge, and keep its storage,
-/// which is the point of recycling it.
-@Suite struct BatchPoolTests {
+/// The explorer reuses the batches of its chunks (the ring of ``LevelExpansion``): an emptied
+/// batch must be indistinguishable from a new one to the expander and the merge, and keep its
+/// storage, which is the point of reusing it.
+@Suite struct BatchReuseTests {
   static let empty = Batch(reached: [[false, false], [false, false, false]])
 
   /// A batch with something in every field.
@@ -67,17 +67,5 @@ import Testing
     batch.append(.deadlock, source: 7, violation: Violation(invariant: .deadlock, message: "stuck", objects: []))
     batch.truncate(to: mark)
     #expect(batch.violations.count == 100 && batch.items.count == 100)
-  }
-
-  /// The pool hands out recycled batches, emptied, before new ones.
-  @Test func poolHandsOutRecycledBatchesFirst() {
-    var pool = BatchPool(empty: Self.empty)
-    #expect(pool.take(2).allSatisfy { $0.items.capacity == 0 })
-    pool.recycle([Self.filled(), Self.filled()])
-    let batches = pool.take(3)
-    #expect(batches.count == 3)
-    #expect(batches.filter { $0.items.capacity >= 100 }.count == 2)
-    #expect(batches.allSatisfy { $0.items.isEmpty && $0.reachedOrder.isEmpty && $0.reached == Self.empty.reached })
-    #expect(pool.take(1)[0].items.capacity == 0)
   }
 }
