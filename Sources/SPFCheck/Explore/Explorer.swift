@@ -621,6 +621,11 @@ private final class LevelExpansion: @unchecked Sendable {
   private let merged = Atomic<Int>(0)
   /// Set when the search stops within the level: the workers claim nothing more.
   private let cancelled = Atomic<Bool>(false)
+  /// Per background worker, the chunk it waits to expand until the ring has room for it
+  /// (`Int.max`: none).
+  private let waitingFor: UnsafeMutablePointer<Atomic<Int>>
+  /// The chunk the calling thread waits for (`Int.max`: none).
+  private let callerWaitsFor = Atomic<Int>(Int.max)
   /// The calling thread's own chunk, until it expands it.
   private var ownChunk: Int?
   private let expandChunk: @Sendable (_ lo: Int, _ hi: Int, _ worker: Int, _ into: inout Batch) -> Void
@@ -639,6 +644,8 @@ private final class LevelExpansion: @unchecked Sendable {
     for s in 0..<window { (done + s).initialize(to: Atomic(-1)) }
     expandedBy = .allocate(capacity: window)
     expandedBy.initialize(repeating: 0, count: window)
+    waitingFor = .allocate(capacity: workers)
+    for w in 0..<workers { (waitingFor + w).initialize(to: Atomic(Int.max)) }
     claims = Atomic(threads == nil ? 0 : workers)
     ownChunk = threads == nil ? nil : workers - 1
     threads?.start { w in self.work(as: w) }
@@ -647,6 +654,8 @@ private final class LevelExpansion: @unchecked Sendable {
   deinit {
     done.deinitialize(count: window)
     done.deallocate()
+    waitingFor.deinitialize(count: workers)
+    waitingFor.deallocate()
     expandedBy.deallocate()
   }
 
@@ -658,22 +667,32 @@ private final class LevelExpansion: @unchecked Sendable {
     let s = c % window
     expandChunk(firstState(of: c), firstState(of: c + 1), w, &ring.at(s).pointee)
     expandedBy[s] = w
-    done[s].store(c, ordering: .releasing)
+    done[s].store(c, ordering: .sequentiallyConsistent)
   }
 
   /// A background worker's part: its own chunk, then claimed ones, each once the ring has
   /// room for it.
+  ///
+  /// Each side wakes the other only when what it waits for happens (the worker waits for a
+  /// chunk's batch to be merged, the calling thread for a chunk to be done): waking it on
+  /// every chunk put a sleeping thread through a futex per chunk at the level ends, and,
+  /// with more workers than cores, a herd of them. Sequentially consistent stores and loads
+  /// on both sides (`waitingFor` and `merged`, `callerWaitsFor` and `done`): either the
+  /// waker sees the wait, or the waiter sees the store it waits for.
   private func work(as w: Int) {
     var c = w
     while c < chunks && !cancelled.load(ordering: .relaxed) {
-      if c >= merged.load(ordering: .acquiring) + window {
+      if c >= merged.load(ordering: .sequentiallyConsistent) + window {
+        waitingFor[w].store(c, ordering: .sequentiallyConsistent)
         threads!.awaitAsWorker(w) {
-          c < merged.load(ordering: .acquiring) + window || cancelled.load(ordering: .relaxed)
+          c < merged.load(ordering: .sequentiallyConsistent) + window
+            || cancelled.load(ordering: .sequentiallyConsistent)
         }
+        waitingFor[w].store(Int.max, ordering: .relaxed)
         if cancelled.load(ordering: .relaxed) { break }
       }
       expand(c, as: w)
-      threads!.wakeCaller()
+      if callerWaitsFor.load(ordering: .sequentiallyConsistent) == c { threads!.wakeCaller() }
       c = claims.wrappingAdd(1, ordering: .relaxed).oldValue
     }
   }
@@ -700,7 +719,9 @@ private final class LevelExpansion: @unchecked Sendable {
         ownChunk = nil
         expand(c, as: workers - 1)
       } else {
-        threads!.awaitAsCaller { done[s].load(ordering: .acquiring) == m }
+        callerWaitsFor.store(m, ordering: .sequentiallyConsistent)
+        threads!.awaitAsCaller { done[s].load(ordering: .sequentiallyConsistent) == m }
+        callerWaitsFor.store(Int.max, ordering: .relaxed)
       }
     }
     return (ring.at(s), expandedBy[s])
@@ -709,8 +730,11 @@ private final class LevelExpansion: @unchecked Sendable {
   /// Empties chunk `m`'s batch, merged, for the chunk `window` later.
   func release(_ m: Int) {
     ring.at(m % window).pointee.removeAll()
-    merged.store(m + 1, ordering: .releasing)
-    threads?.wakeWorkers()
+    merged.store(m + 1, ordering: .sequentiallyConsistent)
+    guard let threads else { return }
+    for w in 0..<(workers - 1) where waitingFor[w].load(ordering: .sequentiallyConsistent) < m + 1 + window {
+      threads.wakeWorker(w)
+    }
   }
 
   /// Stops the background workers claiming chunks and waits for those they are expanding;
@@ -718,7 +742,7 @@ private final class LevelExpansion: @unchecked Sendable {
   func finish() {
     let complete = merged.load(ordering: .relaxed) == chunks
     if let threads {
-      cancelled.store(true, ordering: .relaxed)
+      cancelled.store(true, ordering: .sequentiallyConsistent)
       threads.wakeWorkers()
       threads.wait()
     }
