@@ -103,8 +103,9 @@ import Testing
     #expect(whole.findings.map(\.schedule) == one.findings.map(\.schedule))
   }
 
-  /// A ring of two chunks makes the workers wait for the merge at nearly every chunk (chunk c
-  /// goes where chunk c - 2 was, once it is merged): the figures and schedules stay those of
+  /// A ring of two chunks (three with three jobs: at least one per worker) makes the workers
+  /// wait for the merge at nearly every chunk (chunk c goes where chunk c - 2 was, once it is
+  /// merged): the figures and schedules stay those of
   /// one worker. (With three jobs on a two-core machine nobody spins, so every wait sleeps; a
   /// missed wake-up would block, which ``finishing(within:_:)`` reports.)
   @Test func workersWaitingForTheMergeChangeNothing() throws {

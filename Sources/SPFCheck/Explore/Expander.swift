@@ -531,12 +531,7 @@ struct Expander {
     }
     // A cached move changes thread `t` alone.
     guard symmetry.permutation(moving: t, encodings: renamer.encodings, scratch: &renamer.symmetry) else { return false }
-    let code = renamer.symmetry.perm.withUnsafeBufferPointer { perm in
-      var code: UInt64 = 0
-      for u in 0..<n { code |= UInt64(perm[u]) << UInt64(4 * u) }
-      return code
-    }
-    guard let renamedShared = renamedShared(hit.shared, perm: renamer.symmetry.perm, code: code, components: components)
+    guard let renamedShared = renamedShared(hit.shared, perm: renamer.symmetry.perm, components: components)
     else { return false }
     out.markReached(thread: t, pc: Int(s.threads[t].pc))
     let start = out.candidateStart
@@ -551,13 +546,14 @@ struct Expander {
     return true
   }
 
-  /// The ids of the shared components whose ids are `ids`, renamed by `perm` (whose code is
-  /// `code`): one lookup of the whole vector (``RenameCache/findShared(_:perm:)``), else
-  /// component by component; nil when a renamed component is not stored yet. Valid until the
-  /// rename cache next changes.
+  /// The ids of the shared components whose ids are `ids`, renamed by `perm`: one lookup of
+  /// the whole vector (``RenameCache/findShared(_:perm:)``), else component by component;
+  /// nil when a renamed component is not stored yet. Valid until the rename cache next
+  /// changes.
   private mutating func renamedShared(
-    _ ids: UnsafePointer<UInt32>, perm: [Int], code: UInt64, components: VisitedStore.Reader
+    _ ids: UnsafePointer<UInt32>, perm: [Int], components: VisitedStore.Reader
   ) -> UnsafePointer<UInt32>? {
+    let code = RenameCache.code(of: perm)
     if let all = renamed.findShared(ids, perm: code) { return all }
     guard renameShared(ids, perm: perm, code: code, components: components) else { return nil }
     return renamed.findShared(ids, perm: code)
@@ -566,7 +562,7 @@ struct Expander {
   /// For a move of thread `t` alone whose successor, appended to `out` from `start`, symmetry
   /// reordered: the successor's ids as they were before the renaming, what the transition
   /// cache records for the move. The shared components are renamed back by the inverse
-  /// permutation (``renamedShared(_:perm:code:components:)``, through the rename cache); the
+  /// permutation (``renamedShared(_:perm:components:)``, through the rename cache); the
   /// moving thread kept its id where the renaming put it. Nil when a component is not stored
   /// yet, or when the moving thread waits in `synchronize_rcu` (its encoding holds thread
   /// ids, which the renaming rewrote). Such moves were 71 % of the moves run afresh on spf-4
@@ -579,14 +575,12 @@ struct Expander {
     let n = movedFrom.count
     guard n <= 16, let mover = movedFrom.firstIndex(of: t), !successor.threads[mover].waitsForGracePeriod
     else { return nil }
-    var code: UInt64 = 0
-    for p in 0..<n { code |= UInt64(movedFrom[p]) << UInt64(4 * p) }
     if renamer.unrenamed.count != shared + n { renamer.unrenamed = Array(repeating: 0, count: shared + n) }
     return out.vectors.withUnsafeBufferPointer { v -> [UInt32]? in
       let after = v.baseAddress! + Int(start.vector)
       let pending = Expander.pending
       guard after[shared + mover] != pending, !(0..<shared).contains(where: { after[$0] == pending }),
-        let before = renamedShared(after, perm: movedFrom, code: code, components: components)
+        let before = renamedShared(after, perm: movedFrom, components: components)
       else { return nil }
       renamer.unrenamed.withUnsafeMutableBufferPointer { u in
         u.baseAddress!.update(from: before, count: shared)

@@ -179,7 +179,7 @@ struct Explorer {
     defer { _ = decoded.take() }
     let threads = jobs > 1 ? WorkerPool(count: jobs - 1) : nil
     defer { threads?.stop() }
-    // The moves every worker learned before the batch being expanded (``TransitionCache``).
+    // The moves every worker learned before the level being expanded (``TransitionCache``).
     var learned = TransitionCache()
     var components = VisitedStore(mode: .exact)
     var search = Search(explorer: self, jobs: jobs)
@@ -283,9 +283,6 @@ struct Explorer {
     _ frontier: Frontier, atDepthBound: Bool, components: VisitedStore.Reader, with expanders: Slots<Expander>,
     _ decoded: Slots<DecodedState>, threads: WorkerPool?, ring: Slots<Batch>
   ) -> LevelExpansion {
-    let chunkSize = max(1, options.chunkSize)
-    let chunks = (frontier.count + chunkSize - 1) / chunkSize
-    let parallel = threads != nil && chunks >= expanders.count
     /// Expands frontier states `lo..<hi` with worker `w`'s expander into `batch` (empty).
     let expandChunk: @Sendable (Int, Int, Int, inout Batch) -> Void = { lo, hi, w, batch in
       frontier.vectors.withUnsafeBufferPointer { vectors in
@@ -340,7 +337,7 @@ struct Explorer {
       }
     }
     return LevelExpansion(
-      states: frontier.count, chunkSize: chunkSize, workers: expanders.count, threads: parallel ? threads : nil,
+      states: frontier.count, chunkSize: max(1, options.chunkSize), workers: expanders.count, threads: threads,
       ring: ring, expandChunk: expandChunk)
   }
 
@@ -631,24 +628,25 @@ private final class LevelExpansion: @unchecked Sendable {
   private let expandChunk: @Sendable (_ lo: Int, _ hi: Int, _ worker: Int, _ into: inout Batch) -> Void
 
   /// Starts expanding `states` frontier states in chunks of `chunkSize`: the background
-  /// workers start at once when there are `threads`.
+  /// workers start at once when there are `threads` and a chunk for every worker.
   init(
     states: Int, chunkSize: Int, workers: Int, threads: WorkerPool?, ring: Slots<Batch>,
     expandChunk: @escaping @Sendable (Int, Int, Int, inout Batch) -> Void
   ) {
-    (self.states, self.chunkSize, self.workers, self.threads, self.ring, self.expandChunk) =
-      (states, chunkSize, workers, threads, ring, expandChunk)
+    (self.states, self.chunkSize, self.workers, self.ring, self.expandChunk) =
+      (states, chunkSize, workers, ring, expandChunk)
     chunks = (states + chunkSize - 1) / chunkSize
-    window = threads == nil ? 1 : ring.count
+    self.threads = chunks >= workers ? threads : nil
+    window = self.threads == nil ? 1 : ring.count
     done = .allocate(capacity: window)
     for s in 0..<window { (done + s).initialize(to: Atomic(-1)) }
     expandedBy = .allocate(capacity: window)
     expandedBy.initialize(repeating: 0, count: window)
     waitingFor = .allocate(capacity: workers)
     for w in 0..<workers { (waitingFor + w).initialize(to: Atomic(Int.max)) }
-    claims = Atomic(threads == nil ? 0 : workers)
-    ownChunk = threads == nil ? nil : workers - 1
-    threads?.start { w in self.work(as: w) }
+    claims = Atomic(self.threads == nil ? 0 : workers)
+    ownChunk = self.threads == nil ? nil : workers - 1
+    self.threads?.start { w in self.work(as: w) }
   }
 
   deinit {

@@ -106,7 +106,7 @@ struct TransitionCache {
     }
   }
 
-  /// The moves every worker had learned before the batch being expanded, looked up before
+  /// The moves every worker had learned before the level being expanded, looked up before
   /// this cache's own entries; nil with one worker. The explorer sets it between levels.
   var learned: WordTable.View?
 
@@ -180,6 +180,16 @@ struct TransitionCache {
 /// component's bytes and the permutation, and components are interned, so this never goes
 /// stale.
 struct RenameCache {
+  /// The code of permutation `perm` (thread `u` goes to `perm[u]`): 4 bits per thread.
+  static func code(of perm: [Int]) -> UInt64 {
+    precondition(perm.count <= 16, "a permutation code holds at most 16 threads")
+    return perm.withUnsafeBufferPointer { perm in
+      var code: UInt64 = 0
+      for u in perm.indices { code |= UInt64(perm[u]) << UInt64(4 * u) }
+      return code
+    }
+  }
+
   /// Entries of 20 bytes (`k` + 1, the id, the permutation's code in two words; the renamed
   /// id), up to 65,536 of them.
   private var table = WordTable(keyWords: 4, valueWords: 1, initialCapacity: 1 << 10, maxCapacity: 1 << 16)

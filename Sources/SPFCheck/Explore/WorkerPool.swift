@@ -111,7 +111,7 @@ final class WorkerPool: @unchecked Sendable {
   }
 
   /// Background worker `w` returns once `ready()` holds (spinning, then sleeping until
-  /// ``wakeWorkers()``).
+  /// ``wakeWorker(_:)`` or ``wakeWorkers()``).
   func awaitAsWorker(_ w: Int, until ready: () -> Bool) {
     parked[w].await(spinning: spin, ready)
   }
