@@ -412,7 +412,6 @@ private struct Search {
     width = State.componentCount(threads: model.threads.count)
     // A state is its vector of `width` 32-bit component ids.
     store = VisitedStore(mode: explorer.options.fingerprint ? .fingerprint : .exact, entryBytes: width * 4)
-    store.growthParts = jobs
     reached = model.threads.map { [Bool](repeating: false, count: $0.code.count) }
     stats.expandedByWorker = Array(repeating: 0, count: jobs)
   }

@@ -36,9 +36,6 @@ struct VisitedStore {
   /// id per component), else 0. Entry `id` then begins at `id × entryBytes` with no table of
   /// starts: 8 bytes less per state, and one cache miss less per probe that compares bytes.
   let entryBytes: Int
-  /// Threads that re-place the slots when a large table grows (the explorer sets `--jobs`
-  /// for its state store; 1: the calling thread alone).
-  var growthParts = 1
 
   init(mode: Mode, capacity: Int = 1 << 16, entryBytes: Int = 0) {
     self.mode = mode
@@ -189,78 +186,18 @@ struct VisitedStore {
     count += other.count
   }
 
-  /// Grows the table by half and re-places every slot by its high 32 bits: with
-  /// ``growthParts`` above 1 and a large table, in that many ranges of the new table at once
-  /// (``placeInParts(_:into:count:parts:)``).
+  /// Grows the table by half and re-places every slot by its high 32 bits.
+  ///
+  /// On the calling thread alone: stop 20 split the growth of a large table between the
+  /// `--jobs` threads while the other workers waited for it, and since stop 21 they go on
+  /// expanding meanwhile, so one part and two gave the same times (performance.md, "Stop 21").
   private mutating func grow() {
     let old = self.slots
     self.slots = ZeroedBuffer(count: old.count + old.count / 2)
     growthBound = Self.growthBound(slots: self.slots.count)
     let slots = self.slots.base
     let n = self.slots.count
-    if growthParts > 1 && old.count >= Self.partedGrowthMinimum {
-      Self.placeInParts(old.elements, into: slots, count: n, parts: growthParts)
-      return
-    }
     for slot in old.elements where slot != 0 { Self.place(slot, in: slots, count: n) }
-  }
-
-  /// The smallest table whose growth is split between threads (smaller ones take well under
-  /// a millisecond).
-  static let partedGrowthMinimum = 1 << 18
-
-  /// Places the non-empty `old` slots in the empty table `slots` of `n`, `parts` threads at
-  /// once. Part `k` owns the slots `k·n/parts ..< (k+1)·n/parts` and places, in `old`'s order,
-  /// every slot whose home is there, probing only within its range; a probe that would run
-  /// past the range's end is set aside and placed after every part is done, in part order.
-  /// No two threads write one slot, and the layout depends only on `old` and `parts`, not on
-  /// timing. Every entry is still at the first slot that was empty from its home when it was
-  /// placed, and nothing is removed, so every run from a home to its entry stays full, as
-  /// lookups need.
-  ///
-  /// The explorer's merge grows the state store on the calling thread: 11 growths took 0.35 s
-  /// of a 3.1 s `--jobs 2` run of `spf-4` at the 5 M cap (stop 20), when the other workers
-  /// waited for them. (Since the workers run ahead of the merge, they mostly go on expanding
-  /// meanwhile; one part or two then gave the same times, performance.md, "Stop 21".)
-  static func placeInParts(
-    _ old: UnsafeBufferPointer<UInt64>, into slots: UnsafeMutablePointer<UInt64>, count n: Int, parts: Int
-  ) {
-    let shared = PartedPlacement(old: old, slots: slots, n: n, spilled: Array(repeating: [], count: parts))
-    DispatchQueue.concurrentPerform(iterations: parts) { k in
-      let (lo, hi) = (k * n / parts, (k + 1) * n / parts)
-      var spilled: [UInt64] = []
-      for slot in shared.old where slot != 0 {
-        var i = home(slot, slots: n)
-        guard i >= lo && i < hi else { continue }
-        while i < hi && shared.slots[i] != 0 { i += 1 }
-        if i == hi { spilled.append(slot) } else { shared.slots[i] = slot }
-      }
-      shared.spilled[k] = spilled
-    }
-    for k in 0..<parts {
-      for slot in shared.spilled[k] { place(slot, in: slots, count: n) }
-    }
-    shared.spilled.deallocate()
-  }
-
-  /// What the parts of ``placeInParts(_:into:count:parts:)`` share: each writes only its own
-  /// range of `slots` and its own element of `spilled`.
-  private struct PartedPlacement: @unchecked Sendable {
-    let old: UnsafeBufferPointer<UInt64>
-    let slots: UnsafeMutablePointer<UInt64>
-    let n: Int
-    let spilled: UnsafeMutableBufferPointer<[UInt64]>
-
-    init(old: UnsafeBufferPointer<UInt64>, slots: UnsafeMutablePointer<UInt64>, n: Int, spilled: [[UInt64]]) {
-      (self.old, self.slots, self.n) = (old, slots, n)
-      self.spilled = .allocate(capacity: spilled.count)
-      _ = self.spilled.initialize(from: spilled)
-    }
-
-    func deallocate() {
-      spilled.baseAddress!.deinitialize(count: spilled.count)
-      spilled.deallocate()
-    }
   }
 
   /// Puts `slot` in the first empty slot from its home, in a table of `n` slots known not to
