@@ -2,8 +2,8 @@ import Testing
 
 @testable import SPFCheck
 
-/// The batches' vector buffer: appends that grow it keep what it held, a copy is its own, and
-/// truncating keeps the elements before the mark.
+/// The batches' vector buffer, the state store's arena and the trace: appends that grow it keep
+/// what it held, a copy is its own, and truncating keeps the elements before the mark.
 @Suite struct GrowableBufferTests {
   @Test(arguments: [1, 3, 256])
   func appendsPastTheCapacityKeepEveryElementInOrder(capacity: Int) {
@@ -29,6 +29,22 @@ import Testing
     #expect(buffer.elements(from: 0) == expected)
     #expect(buffer.withUnsafeBufferPointer { Array($0) } == expected)
     #expect((0..<expected.count).allSatisfy { buffer[$0] == expected[$0] })
+  }
+
+  /// Past glibc's mapping threshold `realloc` moves the block's pages instead of copying them;
+  /// the elements must come along either way, also when a copy shares the storage.
+  @Test func growingALargeBufferKeepsItsElements() {
+    var buffer = GrowableBuffer<UInt32>(capacity: 1)
+    var shared: GrowableBuffer<UInt32>?
+    for i in UInt32(0)..<3_000_000 {
+      buffer.append(i &* 2_654_435_761)
+      if i == 1_000_000 { shared = buffer }
+    }
+    #expect(buffer.count == 3_000_000)
+    let wrong = buffer.withUnsafeBufferPointer { p in p.indices.first { p[$0] != UInt32($0) &* 2_654_435_761 } }
+    #expect(wrong == nil)
+    #expect(shared?.count == 1_000_001)
+    #expect(shared?.elements(from: 999_999) == [999_999 &* 2_654_435_761, 1_000_000 &* 2_654_435_761])
   }
 
   @Test func aCopyIsItsOwnWhicheverSideWrites() {

@@ -13,7 +13,8 @@ struct TraceLog: Sendable {
     var hash: UInt32
   }
 
-  private(set) var entries: [Entry] = []
+  /// A ``GrowableBuffer``, which grows without copying the entries.
+  private(set) var entries = GrowableBuffer<Entry>()
 
   mutating func append(parent p: Int32, move: Move, hash: UInt64) {
     entries.append(Entry(parent: p, move: move, hash: UInt32(truncatingIfNeeded: hash)))

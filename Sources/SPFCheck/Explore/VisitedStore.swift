@@ -30,7 +30,7 @@ struct VisitedStore {
   private var growthBound: Int
   /// Exact mode: the encodings, back to back, and where each state's begins (unused when
   /// every entry takes ``entryBytes``).
-  private var arena: [UInt8] = []
+  private var arena = GrowableBuffer<UInt8>()
   private var starts: [Int] = [0]
   /// The size of every entry when it is fixed (the explorer's states: one 32-bit component
   /// id per component), else 0. Entry `id` then begins at `id × entryBytes` with no table of
@@ -136,7 +136,7 @@ struct VisitedStore {
     let (found, empty) = withReader { $0.probe(bytes, hash: hash) }
     if let found { return (found, false) }
     writableSlots()[empty] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(count + 1)
-    arena.append(contentsOf: bytes)
+    arena.append(bytes: bytes)
     if entryBytes == 0 {
       starts.append(arena.count)
     } else {
@@ -181,7 +181,7 @@ struct VisitedStore {
       Self.place(slot + UInt64(count), in: slots, count: n)
     }
     let base = arena.count
-    arena.append(contentsOf: other.arena)
+    other.arena.withUnsafeBufferPointer { arena.append(contentsOf: $0) }
     if entryBytes == 0 { starts.append(contentsOf: other.starts.dropFirst().lazy.map { $0 + base }) }
     count += other.count
   }
@@ -266,9 +266,12 @@ extension VisitedStore {
   /// Runs `body` with a pointer view of this exact store.
   func withReader<R>(_ body: (Reader) throws -> R) rethrows -> R {
     try withExtendedLifetime(slots) {
-      try arena.withUnsafeBytes { arena in
+      try arena.withUnsafeBufferPointer { arena in
         try starts.withUnsafeBufferPointer { starts in
-          try body(Reader(slots: slots.elements, arena: arena, starts: starts, entryBytes: entryBytes, count: count))
+          try body(
+            Reader(
+              slots: slots.elements, arena: UnsafeRawBufferPointer(arena), starts: starts, entryBytes: entryBytes,
+              count: count))
         }
       }
     }

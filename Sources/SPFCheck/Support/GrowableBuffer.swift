@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A growable array of plain-data elements, with value semantics (copy on write), whose
 /// appends reserve room for several elements at once and hand back a pointer to write them.
 ///
@@ -8,16 +14,49 @@
 /// for four or six words (4 % of one worker's instructions in all). Here a candidate checks
 /// once (``appendUninitialized(_:)``) and then writes through the pointer.
 ///
-/// The storage is a ``ZeroedBuffer`` that doubles when full; ``removeAll()`` and
-/// ``truncate(to:)`` keep it.
+/// The explorer also keeps what it only ever appends to in one: the state store's arena of
+/// encodings and the trace. A Swift array doubles by allocating anew and copying, and the copy
+/// writes every page of fresh memory once more, each first write a page fault: on `spf-4` at
+/// 5 M states the arena's and the trace's appends and doublings took 78 % of the search's
+/// page faults (performance.md, "Stop 22"). This storage doubles with `realloc`, which moves
+/// a block as large as those (one glibc mapped on its own) with `mremap`, page table entries
+/// and not bytes, so growing writes no page the elements held.
+///
+/// ``removeAll()`` and ``truncate(to:)`` keep the storage.
 struct GrowableBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
-  private var storage: ZeroedBuffer<Element>
+  /// The elements' memory, from `malloc`, freed with the last buffer holding it.
+  private final class Storage {
+    private(set) var base: UnsafeMutablePointer<Element>
+    /// Elements there is room for.
+    private(set) var count: Int
+
+    init(count: Int) {
+      self.count = count
+      base = Self.reallocate(nil, count: count)
+    }
+
+    deinit { free(base) }
+
+    /// Makes room for `count` elements, keeping those before: in place or moved by `realloc`.
+    func grow(to count: Int) {
+      base = Self.reallocate(base, count: count)
+      self.count = count
+    }
+
+    private static func reallocate(_ p: UnsafeMutablePointer<Element>?, count: Int) -> UnsafeMutablePointer<Element> {
+      let bytes = count * MemoryLayout<Element>.stride
+      guard let raw = realloc(p, bytes) else { fatalError("out of memory: growing a buffer to \(bytes) bytes") }
+      return raw.bindMemory(to: Element.self, capacity: count)
+    }
+  }
+
+  private var storage: Storage
   /// Elements held.
   private(set) var count = 0
 
   /// An empty buffer with room for `capacity` elements.
   init(capacity: Int = 256) {
-    storage = ZeroedBuffer(count: max(1, capacity))
+    storage = Storage(count: max(1, capacity))
   }
 
   /// Adds `n` elements, which the caller writes through the pointer returned (before any other
@@ -59,7 +98,7 @@ struct GrowableBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
     }
     @inline(__always) set {
       precondition(i >= 0 && i < count, "index out of range")
-      if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+      if !isKnownUniquelyReferenced(&storage) { reserve(count) }
       storage.base[i] = newValue
     }
   }
@@ -87,13 +126,26 @@ struct GrowableBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
   }
 
   /// Makes the storage unshared and able to hold `capacity` elements: doubles it as often as
-  /// needed, copying the elements held.
+  /// needed, in place when unshared (``Storage/grow(to:)``), else copying the elements held.
   @inline(never)
   private mutating func reserve(_ capacity: Int) {
     var size = storage.count
     while size < capacity { size *= 2 }
-    let grown = ZeroedBuffer<Element>(count: size)
-    grown.base.update(from: storage.base, count: count)
-    storage = grown
+    if isKnownUniquelyReferenced(&storage) {
+      storage.grow(to: size)
+    } else {
+      let copy = Storage(count: size)
+      copy.base.update(from: storage.base, count: count)
+      storage = copy
+    }
+  }
+}
+
+extension GrowableBuffer where Element == UInt8 {
+  /// Appends the bytes of `bytes`, memory of any type (a byte arena's append).
+  @inline(__always)
+  mutating func append(bytes: UnsafeRawBufferPointer) {
+    guard let source = bytes.baseAddress else { return }
+    UnsafeMutableRawPointer(appendUninitialized(bytes.count)).copyMemory(from: source, byteCount: bytes.count)
   }
 }
