@@ -141,12 +141,10 @@ import Testing
     #expect(key(5_000).withUnsafeBytes { store.intern($0, hash: hash(5_000)) } == 5_000)
   }
 
-  /// The explorer's next frontier in exact mode is the store's last entries read back as
-  /// 32-bit words: their vectors in id order, duplicates not repeated, none at the end; the
-  /// same whether entries are placed by a table of starts or, all of one size, by their id
-  /// (the explorer's state store), and each entry reads back as itself.
+  /// Each entry reads back as itself, and duplicates are not stored again, whether entries are
+  /// placed by a table of starts or, all of one size, in segments (the explorer's state store).
   @Test(arguments: [0, 12])
-  func wordsFromAnIdAreTheVectorsStoredSinceIt(entryBytes: Int) {
+  func entriesReadBackAsStored(entryBytes: Int) {
     var store = VisitedStore(mode: .exact, capacity: 16, entryBytes: entryBytes)
     func vector(_ i: Int) -> [UInt32] { [UInt32(i), UInt32(i) &* 7, 0xFFFF_FFFF] }
     for i in 0..<3_000 {
@@ -154,9 +152,6 @@ import Testing
       _ = vector(i / 2).withUnsafeBytes { store.insert($0, hash: StateHash.hash($0)) }  // already there
     }
     #expect(store.count == 3_000)
-    #expect(store.words(from: 2_990) == (2_990..<3_000).flatMap(vector))
-    #expect(store.words(from: 0) == (0..<3_000).flatMap(vector))
-    #expect(store.words(from: 3_000).isEmpty)
     store.withReader { reader in
       #expect(reader.count == 3_000)
       for i in stride(from: 0, to: 3_000, by: 7) {
@@ -164,6 +159,31 @@ import Testing
         #expect(vector(i).withUnsafeBytes { reader.find($0, hash: StateHash.hash($0)) } == i)
       }
     }
+  }
+
+  /// The explorer reads a level's frontier through a view of the store's entries taken when
+  /// the level was stored, while the merge stores the next level: the view must still read
+  /// every entry it could, across new segments (65,536 entries each) and the growth of the
+  /// slots, and a copy of the store appends to entries of its own.
+  @Test func aViewOfTheEntriesReadsThemWhileTheStoreGrows() {
+    var store = VisitedStore(mode: .exact, capacity: 16, entryBytes: 8)
+    func vector(_ i: Int) -> [UInt32] { [UInt32(i), ~UInt32(i)] }
+    func insert(_ i: Int, into store: inout VisitedStore) -> Bool {
+      vector(i).withUnsafeBytes { store.insert($0, hash: StateHash.hash($0)) }
+    }
+    for i in 0..<70_000 { #expect(insert(i, into: &store)) }
+    let view = store.entries
+    var copy = store
+    for i in 70_000..<200_000 { #expect(insert(i, into: &store)) }
+    for i in [0, 1, 65_535, 65_536, 69_999] {
+      let words = UnsafeBufferPointer(start: view.entry(i).assumingMemoryBound(to: UInt32.self), count: 2)
+      #expect(Array(words) == vector(i), "entry \(i)")
+    }
+    #expect(Array(UnsafeRawBufferPointer(start: store.entries.entry(199_999), count: 8)) == vector(199_999).withUnsafeBytes { Array($0) })
+    #expect(insert(200_000, into: &copy))
+    #expect(copy.count == 70_001 && store.count == 200_000)
+    copy.withReader { #expect(Array($0.encoding(of: 70_000)) == vector(200_000).withUnsafeBytes { Array($0) }) }
+    store.withReader { #expect(Array($0.encoding(of: 70_000)) == vector(70_000).withUnsafeBytes { Array($0) }) }
   }
 
   /// Exact mode compares bytes: two keys forced onto one hash are still two states.

@@ -285,7 +285,7 @@ struct Explorer {
   ) -> LevelExpansion {
     /// Expands frontier states `lo..<hi` with worker `w`'s expander into `batch` (empty).
     let expandChunk: @Sendable (Int, Int, Int, inout Batch) -> Void = { lo, hi, w, batch in
-      frontier.vectors.withUnsafeBufferPointer { vectors in
+      frontier.withVectors { vectors in
         // Consecutive frontier states are mostly siblings: decode only the components
         // whose ids differ from the previous state's, into the same state, which the worker
         // keeps from chunk to chunk (moved out and back, not copied, so that it stays unshared).
@@ -294,7 +294,7 @@ struct Explorer {
         defer { swap(&s, &decoded.at(w).pointee.state) }
         var previousVector: UnsafeBufferPointer<UInt32>?
         for i in lo..<hi {
-          let vector = UnsafeBufferPointer(rebasing: vectors[(i * frontier.width)..<((i + 1) * frontier.width)])
+          let vector = vectors[i]
           if let previousVector {
             s.replaceComponents(
               vector: vector, previousVector: previousVector, components: components, memo: &decoded.at(w).pointee.memo)
@@ -312,7 +312,7 @@ struct Explorer {
           // time on spf-4, 4 % with this.
           if i + 1 < hi {
             expanders.at(w).pointee.prefetchMoves(
-              of: UnsafeBufferPointer(rebasing: vectors[((i + 1) * frontier.width)..<((i + 2) * frontier.width)]))
+              of: vectors[i + 1])
           }
           do throws(ModelError) {
             // `written` holds the parts decoded since the last state this worker expanded:
@@ -365,8 +365,13 @@ struct Frontier: Sendable {
   let width: Int
   /// The id of the first state.
   let firstID: Int32
-  /// The states' vectors, `width` ids each, in order (exact mode: once closed).
-  var vectors: [UInt32] = []
+  /// Fingerprint mode: the states' vectors, `width` ids each, in order.
+  private var vectors: [UInt32] = []
+  /// Exact mode, once closed: the state store's entries, where the states' vectors are (by
+  /// id, from `firstID` on). Read while the merge stores the next level, which never moves
+  /// them (``EntrySegments``); valid while the store lives, which outlives every frontier of
+  /// its search.
+  private var stored: EntrySegments.View?
   private(set) var count = 0
 
   init(width: Int, firstID: Int32) {
@@ -381,6 +386,37 @@ struct Frontier: Sendable {
   mutating func append(_ vector: UnsafeBufferPointer<UInt32>, stored: Bool) {
     if !stored { vectors.append(contentsOf: vector) }
     count += 1
+  }
+
+  /// Exact mode: completes the frontier with the store's `entries`, where its vectors are.
+  mutating func close(entries: EntrySegments.View) {
+    precondition(entries.entryBytes == width * MemoryLayout<UInt32>.stride, "entries of another width")
+    stored = entries
+  }
+
+  /// Vectors `width` ids each, in order.
+  struct Vectors {
+    fileprivate let contiguous: UnsafePointer<UInt32>?
+    fileprivate let stored: EntrySegments.View?
+    fileprivate let firstID: Int
+    let width: Int
+
+    /// The vector of state `i` of the frontier.
+    @inline(__always)
+    subscript(i: Int) -> UnsafeBufferPointer<UInt32> {
+      if let contiguous { return UnsafeBufferPointer(start: contiguous + i * width, count: width) }
+      return UnsafeBufferPointer(
+        start: stored.unsafelyUnwrapped.entry(firstID + i).assumingMemoryBound(to: UInt32.self), count: width)
+    }
+  }
+
+  /// Runs `body` with the frontier's vectors (exact mode: once closed).
+  func withVectors<R>(_ body: (Vectors) throws -> R) rethrows -> R {
+    if let stored { return try body(Vectors(contiguous: nil, stored: stored, firstID: Int(firstID), width: width)) }
+    return try vectors.withUnsafeBufferPointer {
+      precondition($0.count == count * width, "an exact-mode frontier read before it is closed")
+      return try body(Vectors(contiguous: $0.baseAddress, stored: nil, firstID: 0, width: width))
+    }
   }
 }
 
@@ -531,12 +567,10 @@ private struct Search {
   }
 
   /// Completes a frontier filled by the merge: in exact mode its vectors are the store's
-  /// entries from its first id on, copied now.
+  /// entries from its first id on, read where they are.
   func close(_ frontier: inout Frontier) {
-    if exact { frontier.vectors = store.words(from: Int(frontier.firstID)) }
-    precondition(
-      frontier.vectors.count == frontier.count * width && Int(frontier.firstID) + frontier.count == store.count,
-      "a frontier is not the last states stored")
+    precondition(Int(frontier.firstID) + frontier.count == store.count, "a frontier is not the last states stored")
+    if exact { frontier.close(entries: store.entries) }
   }
 
   /// The figures so far, `seconds` into the search, with `componentBytes` held by the

@@ -28,12 +28,20 @@ struct VisitedStore {
   /// doubles (an integer exceeds x exactly when it exceeds x rounded down, so the table grows
   /// at the same counts as before).
   private var growthBound: Int
-  /// Exact mode: the encodings, back to back, and where each state's begins (unused when
-  /// every entry takes ``entryBytes``).
+  /// Exact mode, entries of any size: the encodings, back to back, and where each one begins.
   private var arena = GrowableBuffer<UInt8>()
   private var starts: [Int] = [0]
+  /// Exact mode, entries of one size: the encodings, in segments that never move (nil
+  /// otherwise).
+  /// Set only through ``hold(_:)``.
+  private var fixed: EntrySegments?
+  /// `fixed`'s view, and `fixed` unretained, kept so that a probe reads the segment table and
+  /// an insert appends without retaining and releasing the object (which cost a pair per probe
+  /// and per insert: 0.5 % of the instructions).
+  private var fixedView = EntrySegments.View.empty
+  private var unownedFixed: Unmanaged<EntrySegments>?
   /// The size of every entry when it is fixed (the explorer's states: one 32-bit component
-  /// id per component), else 0. Entry `id` then begins at `id × entryBytes` with no table of
+  /// id per component), else 0. Entries are then kept in ``EntrySegments``, with no table of
   /// starts: 8 bytes less per state, and one cache miss less per probe that compares bytes.
   let entryBytes: Int
 
@@ -42,6 +50,14 @@ struct VisitedStore {
     self.entryBytes = entryBytes
     slots = ZeroedBuffer(count: max(1024, capacity * 3 / 2))
     growthBound = Self.growthBound(slots: slots.count)
+    if mode == .exact && entryBytes > 0 { hold(EntrySegments(entryBytes: entryBytes)) }
+  }
+
+  /// Makes `segments` this store's entries of one size.
+  private mutating func hold(_ segments: EntrySegments) {
+    fixed = segments
+    fixedView = segments.view
+    unownedFixed = Unmanaged.passUnretained(segments)
   }
 
   /// Grow at 80% full, by half again: the load stays between 53% and 80%, so a
@@ -67,7 +83,7 @@ struct VisitedStore {
   /// to 274,362,824 bytes, sometimes a whole doubling more), and the pages of a large array
   /// past its count are never touched, so they take no memory either.
   var bytes: Int {
-    slots.count * 8 + (mode == .exact ? arena.count + starts.count * 8 : 0)
+    slots.count * 8 + (mode == .exact ? arena.count + starts.count * 8 + (fixed?.count ?? 0) * entryBytes : 0)
   }
 
   /// The probability that a fingerprint run missed at least one state, by the usual estimate
@@ -136,34 +152,33 @@ struct VisitedStore {
     let (found, empty) = withReader { $0.probe(bytes, hash: hash) }
     if let found { return (found, false) }
     writableSlots()[empty] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(count + 1)
-    arena.append(bytes: bytes)
-    if entryBytes == 0 {
-      starts.append(arena.count)
-    } else {
-      precondition(bytes.count == entryBytes, "an entry of a fixed-size store has another size")
-    }
+    append(entry: bytes)
     count += 1
     return (count - 1, true)
   }
 
-  /// Exact mode: the encodings of entries `id` to the last, back to back, as 32-bit words: the
-  /// explorer's states are vectors of 32-bit ids, so these are the vectors of the states stored
-  /// since `id`, in id order (the next frontier, copied in one go).
-  ///
-  /// - Complexity: O(bytes copied).
-  func words(from id: Int) -> [UInt32] {
-    precondition(mode == .exact, "only exact stores hold encodings")
-    return withReader { reader in
-      let bytes = UnsafeRawBufferPointer(rebasing: reader.arena[reader.start(of: id)..<reader.start(of: count)])
-      precondition(bytes.count % 4 == 0, "the entries are not 32-bit words")
-      return [UInt32](unsafeUninitializedCapacity: bytes.count / 4) { words, n in
-        if !bytes.isEmpty { UnsafeMutableRawBufferPointer(words).copyMemory(from: bytes) }
-        n = bytes.count / 4
-      }
+  /// Exact mode: stores the encoding of the next entry.
+  @inline(__always)
+  private mutating func append(entry bytes: UnsafeRawBufferPointer) {
+    if entryBytes == 0 {
+      arena.append(bytes: bytes)
+      starts.append(arena.count)
+      return
     }
+    precondition(bytes.count == entryBytes, "an entry of a fixed-size store has another size")
+    if !isKnownUniquelyReferenced(&fixed) { hold(fixed!.copy()) }
+    unownedFixed.unsafelyUnwrapped._withUnsafeGuaranteedRef { $0.append(bytes.baseAddress!) }
   }
 
-  /// Exact mode: appends every entry of `other`, in order, so that entry `i` of `other`
+  /// Exact mode, entries of one size: a view of the entries, by id, that stays valid while
+  /// this store appends more (the explorer's frontiers: the states a level stored, read while
+  /// the next level is stored). Valid while this store, or a copy sharing its entries, lives.
+  var entries: EntrySegments.View {
+    precondition(fixed != nil, "only exact stores of fixed-size entries keep them in segments")
+    return fixed.unsafelyUnwrapped.view
+  }
+
+  /// Exact mode, entries of any size: appends every entry of `other`, in order, so that entry `i` of `other`
   /// gets id `count + i`. None of them may be in this store already (the explorer's
   /// components first met in a level, folded in at the level's end).
   ///
@@ -171,7 +186,7 @@ struct VisitedStore {
   ///   without rehashing or comparing encodings.
   mutating func absorb(_ other: VisitedStore) {
     precondition(mode == .exact && other.mode == .exact, "only exact stores hold encodings")
-    precondition(entryBytes == other.entryBytes, "absorbing entries of another size")
+    precondition(entryBytes == 0 && other.entryBytes == 0, "only stores of entries of any size absorb")
     guard other.count > 0 else { return }
     while count + other.count > growthBound { grow() }
     let slots = writableSlots()
@@ -182,7 +197,7 @@ struct VisitedStore {
     }
     let base = arena.count
     other.arena.withUnsafeBufferPointer { arena.append(contentsOf: $0) }
-    if entryBytes == 0 { starts.append(contentsOf: other.starts.dropFirst().lazy.map { $0 + base }) }
+    starts.append(contentsOf: other.starts.dropFirst().lazy.map { $0 + base })
     count += other.count
   }
 
@@ -222,18 +237,17 @@ extension VisitedStore {
     fileprivate let slots: UnsafeBufferPointer<UInt64>
     fileprivate let arena: UnsafeRawBufferPointer
     fileprivate let starts: UnsafeBufferPointer<Int>
+    /// Entries of one size (`entryBytes` > 0): where they are (``EntrySegments``).
+    fileprivate let fixed: EntrySegments.View
     fileprivate let entryBytes: Int
     /// Number of entries.
     let count: Int
 
-    /// Where entry `id` begins in the arena (`id` = ``count``: where the last one ends).
-    @inline(__always)
-    fileprivate func start(of id: Int) -> Int { entryBytes == 0 ? starts[id] : id * entryBytes }
-
     /// The encoding of entry `id`.
     @inline(__always)
     func encoding(of id: Int) -> UnsafeRawBufferPointer {
-      UnsafeRawBufferPointer(rebasing: arena[start(of: id)..<start(of: id + 1)])
+      if entryBytes == 0 { return UnsafeRawBufferPointer(rebasing: arena[starts[id]..<starts[id + 1]]) }
+      return UnsafeRawBufferPointer(start: fixed.entry(id), count: entryBytes)
     }
 
     /// The id of `bytes`, or nil when absent (workers look components up with this).
@@ -241,6 +255,7 @@ extension VisitedStore {
 
     /// The linear probe every exact-mode lookup uses: the id of `bytes` if present, else the
     /// empty slot where it would go. Compares bytes only when the slot's 32-bit tag matches.
+    @inline(__always)
     fileprivate func probe(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> (id: Int?, empty: Int) {
       let n = slots.count
       let tag = hash & 0xFFFF_FFFF_0000_0000
@@ -265,13 +280,14 @@ extension VisitedStore {
 
   /// Runs `body` with a pointer view of this exact store.
   func withReader<R>(_ body: (Reader) throws -> R) rethrows -> R {
+    // (`fixedView` reads `fixed`, which lives as long as this store, held for the call.)
     try withExtendedLifetime(slots) {
       try arena.withUnsafeBufferPointer { arena in
         try starts.withUnsafeBufferPointer { starts in
           try body(
             Reader(
-              slots: slots.elements, arena: UnsafeRawBufferPointer(arena), starts: starts, entryBytes: entryBytes,
-              count: count))
+              slots: slots.elements, arena: UnsafeRawBufferPointer(arena), starts: starts,
+              fixed: fixedView, entryBytes: entryBytes, count: count))
         }
       }
     }
