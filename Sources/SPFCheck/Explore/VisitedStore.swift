@@ -32,8 +32,7 @@ struct VisitedStore {
   private var arena = GrowableBuffer<UInt8>()
   private var starts: [Int] = [0]
   /// Exact mode, entries of one size: the encodings, in segments that never move (nil
-  /// otherwise).
-  /// Set only through ``hold(_:)``.
+  /// otherwise). Set only through ``hold(_:)``.
   private var fixed: EntrySegments?
   /// `fixed`'s view, and `fixed` unretained, kept so that a probe reads the segment table and
   /// an insert appends without retaining and releasing the object (which cost a pair per probe
@@ -178,9 +177,9 @@ struct VisitedStore {
     return fixed.unsafelyUnwrapped.view
   }
 
-  /// Exact mode, entries of any size: appends every entry of `other`, in order, so that entry `i` of `other`
-  /// gets id `count + i`. None of them may be in this store already (the explorer's
-  /// components first met in a level, folded in at the level's end).
+  /// Exact mode, entries of any size: appends every entry of `other`, in order, so that entry
+  /// `i` of `other` gets id `count + i`. None of them may be in this store already (the
+  /// explorer's components first met in a level, folded in at the level's end).
   ///
   /// - Complexity: O(other's slots + bytes): slots are re-placed by the hash bits they keep,
   ///   without rehashing or comparing encodings.

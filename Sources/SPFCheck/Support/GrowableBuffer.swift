@@ -14,13 +14,14 @@ import Darwin
 /// for four or six words (4 % of one worker's instructions in all). Here a candidate checks
 /// once (``appendUninitialized(_:)``) and then writes through the pointer.
 ///
-/// The explorer also keeps what it only ever appends to in one: the state store's arena of
-/// encodings and the trace. A Swift array doubles by allocating anew and copying, and the copy
-/// writes every page of fresh memory once more, each first write a page fault: on `spf-4` at
-/// 5 M states the arena's and the trace's appends and doublings took 78 % of the search's
-/// page faults (performance.md, "Stop 22"). This storage doubles with `realloc`, which moves
-/// a block as large as those (one glibc mapped on its own) with `mremap`, page table entries
-/// and not bytes, so growing writes no page the elements held.
+/// The explorer also keeps the trace and the component store's arena in one: what it only
+/// ever appends to. A Swift array doubles by allocating anew and copying, and the copy writes
+/// every page of fresh memory once more, each first write a page fault: on `spf-4` at 5 M
+/// states the state arena's and the trace's appends and doublings, both arrays then, took 78 %
+/// of the search's page faults (performance.md, "Stop 22"; the state store's entries are
+/// ``EntrySegments`` since). This storage doubles with `realloc`, which moves a block as large
+/// as those (one glibc mapped on its own) with `mremap`, page table entries and not bytes, so
+/// growing writes no page the elements held.
 ///
 /// ``removeAll()`` and ``truncate(to:)`` keep the storage.
 struct GrowableBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
