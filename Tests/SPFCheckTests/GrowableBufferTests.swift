@@ -2,8 +2,8 @@ import Testing
 
 @testable import SPFCheck
 
-/// The batches' vector buffer, the state store's arena and the trace: appends that grow it keep
-/// what it held, a copy is its own, and truncating keeps the elements before the mark.
+/// The batches' vector buffer, the component store's arena and the trace: appends that grow it
+/// keep what it held, a copy is its own, and truncating keeps the elements before the mark.
 @Suite struct GrowableBufferTests {
   @Test(arguments: [1, 3, 256])
   func appendsPastTheCapacityKeepEveryElementInOrder(capacity: Int) {

@@ -34,10 +34,9 @@ struct VisitedStore {
   /// Exact mode, entries of one size: the encodings, in segments that never move (nil
   /// otherwise). Set only through ``hold(_:)``.
   private var fixed: EntrySegments?
-  /// `fixed`'s view, and `fixed` unretained, kept so that a probe reads the segment table and
-  /// an insert appends without retaining and releasing the object (which cost a pair per probe
-  /// and per insert: 0.5 % of the instructions).
-  private var fixedView = EntrySegments.View.empty
+  /// `fixed`, unretained, so that a probe reads its segment table and an insert appends
+  /// without retaining and releasing the object (which cost a pair per probe and per insert:
+  /// 0.5 % of the instructions).
   private var unownedFixed: Unmanaged<EntrySegments>?
   /// The size of every entry when it is fixed (the explorer's states: one 32-bit component
   /// id per component), else 0. Entries are then kept in ``EntrySegments``, with no table of
@@ -55,7 +54,6 @@ struct VisitedStore {
   /// Makes `segments` this store's entries of one size.
   private mutating func hold(_ segments: EntrySegments) {
     fixed = segments
-    fixedView = segments.view
     unownedFixed = Unmanaged.passUnretained(segments)
   }
 
@@ -279,14 +277,15 @@ extension VisitedStore {
 
   /// Runs `body` with a pointer view of this exact store.
   func withReader<R>(_ body: (Reader) throws -> R) rethrows -> R {
-    // (`fixedView` reads `fixed`, which lives as long as this store, held for the call.)
-    try withExtendedLifetime(slots) {
+    // (`unownedFixed` is `fixed`, which lives as long as this store, held for the call.)
+    let fixed = unownedFixed?._withUnsafeGuaranteedRef { $0.view } ?? .empty
+    return try withExtendedLifetime(slots) {
       try arena.withUnsafeBufferPointer { arena in
         try starts.withUnsafeBufferPointer { starts in
           try body(
             Reader(
               slots: slots.elements, arena: UnsafeRawBufferPointer(arena), starts: starts,
-              fixed: fixedView, entryBytes: entryBytes, count: count))
+              fixed: fixed, entryBytes: entryBytes, count: count))
         }
       }
     }

@@ -4,14 +4,15 @@ import Synchronization
 /// Background threads that run the workers' share of every parallel expansion, kept for the
 /// whole search.
 ///
-/// A search hands out one round of work per batch (over a thousand per second), and each round
-/// is short: a few milliseconds, of which the calling thread waits only for the other
-/// workers' last chunks. Posting each round to Dispatch's global queue and waiting on a
-/// `DispatchGroup` put a thread to sleep and woke it twice per round, each wake-up a
-/// futex and, on a virtual machine, an interrupt between cores; `--jobs 2` lost about a tenth
-/// of a second to that per five million states (performance.md, "Stop 21"). So both sides
-/// first spin on an atomic for a bounded time (``spinLimit``), which covers the usual gap,
-/// and sleep on a semaphore only when it runs out: a wake-up then costs what it did before.
+/// A search hands out one round of work per shared level (``LevelExpansion``), and within a
+/// round the workers and the calling thread wait for each other chunk by chunk (the ring of
+/// batches, the next chunk to merge): many short waits. Posting work to Dispatch's global
+/// queue and waiting on a `DispatchGroup`, as the batches before stop 21 did, put a thread to
+/// sleep and woke it for every wait, each wake-up a futex and, on a virtual machine, an
+/// interrupt between cores; `--jobs 2` lost about a tenth of a second to that per five million
+/// states (performance.md, "Stop 21"). So both sides first spin on an atomic for a bounded
+/// time (``spinLimit``), which covers the usual gap, and sleep on a semaphore only when it runs
+/// out: a wake-up then costs what it did before.
 /// With more threads than cores they do not spin: a spinning thread would take the core of
 /// one with work (`--jobs 8` on two cores took 2.16 s instead of 1.72 s on `spf-4` at 2 M).
 ///

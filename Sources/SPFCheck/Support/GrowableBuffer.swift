@@ -29,19 +29,19 @@ struct GrowableBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
   private final class Storage {
     private(set) var base: UnsafeMutablePointer<Element>
     /// Elements there is room for.
-    private(set) var count: Int
+    private(set) var capacity: Int
 
-    init(count: Int) {
-      self.count = count
-      base = Self.reallocate(nil, count: count)
+    init(capacity: Int) {
+      self.capacity = capacity
+      base = Self.reallocate(nil, count: capacity)
     }
 
     deinit { free(base) }
 
-    /// Makes room for `count` elements, keeping those before: in place or moved by `realloc`.
-    func grow(to count: Int) {
-      base = Self.reallocate(base, count: count)
-      self.count = count
+    /// Makes room for `capacity` elements, keeping those before: in place or moved by `realloc`.
+    func grow(to capacity: Int) {
+      base = Self.reallocate(base, count: capacity)
+      self.capacity = capacity
     }
 
     private static func reallocate(_ p: UnsafeMutablePointer<Element>?, count: Int) -> UnsafeMutablePointer<Element> {
@@ -57,14 +57,14 @@ struct GrowableBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
 
   /// An empty buffer with room for `capacity` elements.
   init(capacity: Int = 256) {
-    storage = Storage(count: max(1, capacity))
+    storage = Storage(capacity: max(1, capacity))
   }
 
   /// Adds `n` elements, which the caller writes through the pointer returned (before any other
   /// change to the buffer): their values are unspecified until then.
   @inline(__always)
   mutating func appendUninitialized(_ n: Int) -> UnsafeMutablePointer<Element> {
-    if count + n > storage.count || !isKnownUniquelyReferenced(&storage) { reserve(count + n) }
+    if count + n > storage.capacity || !isKnownUniquelyReferenced(&storage) { reserve(count + n) }
     let p = storage.base + count
     count += n
     return p
@@ -130,12 +130,12 @@ struct GrowableBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
   /// needed, in place when unshared (``Storage/grow(to:)``), else copying the elements held.
   @inline(never)
   private mutating func reserve(_ capacity: Int) {
-    var size = storage.count
+    var size = storage.capacity
     while size < capacity { size *= 2 }
     if isKnownUniquelyReferenced(&storage) {
       storage.grow(to: size)
     } else {
-      let copy = Storage(count: size)
+      let copy = Storage(capacity: size)
       copy.base.update(from: storage.base, count: count)
       storage = copy
     }
