@@ -75,6 +75,48 @@ import Testing
     #expect(fresh.stats.reorderedMovesLearned == 0)
   }
 
+  /// Grace periods come from their own cache (``GracePeriodCache``), keyed on the shared
+  /// components alone, with one worker and two (at least `least` of them in the first 20,000
+  /// states), and the figures and counterexamples are those of the search that runs every
+  /// grace period (debug builds also run each hit and compare).
+  @Test(arguments: [("spf-2", 1_000), ("leak-race", 50)])
+  func gracePeriodsComeFromTheirCache(_ name: String, least: Int) throws {
+    let model = try ModelLoader.load(path: RepoPaths.absolute("Sources/spfcheck-bench/Cases/\(name).json"))
+    var options = ExploreOptions()
+    options.maxStates = 20_000
+    options.transitionCache = false
+    let fresh = try Explorer(model: model, options: options).run()
+    #expect(fresh.stats.cachedGracePeriods == 0)
+    options.transitionCache = true
+    for jobs in [1, 2] {
+      options.jobs = jobs
+      for checkHits in [true, false] {
+        options.checkCacheHits = checkHits
+        let cached = try Explorer(model: model, options: options).run()
+        #expect(cached.stats.states == fresh.stats.states && cached.stats.transitions == fresh.stats.transitions)
+        #expect(cached.findings.map(\.schedule) == fresh.findings.map(\.schedule))
+        #expect(cached.stats.cachedGracePeriods >= least, "jobs \(jobs): \(cached.stats.cachedGracePeriods) cached")
+      }
+    }
+  }
+
+  /// A grace-period entry is found by all four shared ids, the first of which may be 0 (the
+  /// key's first word is a tag, so no key reads as an empty slot).
+  @Test func aGracePeriodEntryIsFoundByItsSharedIds() {
+    var cache = GracePeriodCache()
+    let zero: [UInt32] = [0, 0, 0, 0]
+    let other: [UInt32] = [0, 0, 0, 1]
+    let successor: [UInt32] = [5, 6, 7, 8]
+    zero.withUnsafeBufferPointer { z in
+      successor.withUnsafeBufferPointer { cache.insert(z.baseAddress!, successor: $0.baseAddress!) }
+    }
+    let found = zero.withUnsafeBufferPointer { z in
+      cache.find(z.baseAddress!).map { Array(UnsafeBufferPointer(start: $0, count: State.sharedComponents)) }
+    }
+    #expect(found == successor)
+    #expect(other.withUnsafeBufferPointer { cache.find($0.baseAddress!) } == nil)
+  }
+
   /// A move that reads another thread's RCU state is cached with that state as a condition:
   /// B's `rcu_read_unlock` is the same move (same thread and shared components) whether or
   /// not A already waits in `synchronize_rcu` for it, and only without a waiter may it reuse

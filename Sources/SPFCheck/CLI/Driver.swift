@@ -130,7 +130,7 @@ public enum Driver {
           ("maxDepth", .int(stats.maxDepth)), ("seconds", .double((stats.seconds * 100).rounded() / 100)),
           ("statesPerSecond", .int(Int(stats.statesPerSecond))), ("peakMemoryBytes", .int(stats.peakMemoryBytes)),
           ("storeBytes", .int(stats.storeBytes)), ("traceBytes", .int(stats.traceBytes)),
-          ("cachedMoves", .int(stats.cachedMoves)),
+          ("cachedMoves", .int(stats.cachedMoves)), ("cachedGracePeriods", .int(stats.cachedGracePeriods)),
         ]).serialized().replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "  ", with: "")
         FileHandle.standardError.write(Data((line + "\n").utf8))
       }

@@ -76,6 +76,9 @@ struct Batch: Sendable {
   /// of those, the ones held by a privacy answer (``Statistics/cachedMovesAskingPrivacy``).
   var cachedMoves = 0
   var cachedMovesAskingPrivacy = 0
+  /// Grace periods whose successor came from the grace-period cache
+  /// (``Statistics/cachedGracePeriods``).
+  var cachedGracePeriods = 0
   /// Moves run afresh whose successor symmetry reordered, cached as it was before the
   /// renaming (``Statistics/reorderedMovesLearned``).
   var reorderedMovesLearned = 0
@@ -166,6 +169,7 @@ struct Batch: Sendable {
     retryLimitHits = 0
     cachedMoves = 0
     cachedMovesAskingPrivacy = 0
+    cachedGracePeriods = 0
     reorderedMovesLearned = 0
     error = nil
     expanded = 0
@@ -196,6 +200,9 @@ struct Expander {
   /// worker ran since the explorer last took them, and a view of every worker's before that;
   /// ``handOverMoves(to:)``); nil when off.
   private(set) var cache: TransitionCache?
+  /// Grace periods already run, by the shared components they start from; nil when the
+  /// transition cache is off.
+  private var graceCache: GracePeriodCache?
   /// Debug builds run every cached move afresh as well and check that both agree.
   private let verifyHits: Bool
   /// Shared components renamed by a reordering (cached moves whose successor symmetry
@@ -212,6 +219,7 @@ struct Expander {
     let sym = Symmetry(model: model)
     encoder = VectorEncoder(symmetry: symmetry && !sym.isTrivial ? sym : nil)
     cache = transitionCache ? TransitionCache() : nil
+    graceCache = transitionCache ? GracePeriodCache() : nil
     verifyHits = checkHits
   }
 
@@ -411,15 +419,9 @@ struct Expander {
         }
       }
       if ample == nil && executor.isGracePeriodEnabled(s) {
-        loadSuccessor(s)
-        defer { successor.restore(s) }
-        let result = executor.gracePeriod(&successor)
         successors += 1
         if !atDepthBound && failure == nil {
-          // The grace period coalesces nothing, so cannot throw.
-          _ = try add(
-            Move(thread: Int16(Choice.gracePeriod), branch: 0, coalesced: 0), result.violation,
-            touched: Touched(), of: s, vector: vector, components: components, source: source, into: &out)
+          try addGracePeriod(of: s, vector: vector, components: components, source: source, into: &out)
         }
       }
     } catch {
@@ -431,6 +433,49 @@ struct Expander {
       if let v = executor.deadlock(s) { out.append(.deadlock, source: source, violation: v) }
     } else if atDepthBound {
       out.items.append(BatchItem(kind: .depthBound, source: source))
+    }
+  }
+
+  /// Appends the successor of `s` by the grace period: from ``graceCache`` when a grace
+  /// period ran before from the same shared components (the threads keep the parent's ids),
+  /// else run, and then cached when its successor's shared components are all stored.
+  private mutating func addGracePeriod(
+    of s: borrowing State, vector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader, source: Int32,
+    into out: inout Batch
+  ) throws(ModelError) {
+    let move = Move(thread: Int16(Choice.gracePeriod), branch: 0, coalesced: 0)
+    let shared = State.sharedComponents
+    var expected: [UInt32]? = nil
+    if let hit = graceCache?.find(vector.baseAddress!) {
+      let mark = out.mark
+      let start = out.candidateStart
+      let v = out.vectors.appendUninitialized(vector.count)
+      v.update(from: hit, count: shared)
+      (v + shared).update(from: vector.baseAddress! + shared, count: vector.count - shared)
+      out.appendCandidate(source: source, move: move, from: start)
+      out.cachedGracePeriods += 1
+      guard verifyHits else { return }
+      expected = out.vectors.elements(from: Int(start.vector))
+      out.truncate(to: mark)
+    }
+    loadSuccessor(s)
+    defer { successor.restore(s) }
+    let result = executor.gracePeriod(&successor)
+    let vectors = out.vectors.count
+    // The grace period coalesces nothing, so cannot throw.
+    _ = try add(
+      move, result.violation, touched: Touched(), of: s, vector: vector, components: components, source: source,
+      into: &out)
+    if let expected {
+      assert(
+        out.vectors.elements(from: vectors) == expected, "the cached grace period differs from the one run afresh")
+      return
+    }
+    guard graceCache != nil, out.vectors.count == vectors + vector.count else { return }
+    out.vectors.withUnsafeBufferPointer { v in
+      let after = v.baseAddress! + vectors
+      guard !(0..<shared).contains(where: { after[$0] == Expander.pending }) else { return }
+      graceCache!.insert(vector.baseAddress!, successor: after)
     }
   }
 

@@ -115,6 +115,9 @@ public struct Statistics: Sendable {
   /// Of ``cachedMoves``, those whose coalescing had asked whether an object is private: the
   /// cache gave them only where another thread named each object as before (``PrivacyReads``).
   public var cachedMovesAskingPrivacy = 0
+  /// Grace periods whose successor the grace-period cache gave (``GracePeriodCache``; debug
+  /// builds count the hits they check instead); varies with `--jobs` as ``cachedMoves`` does.
+  public var cachedGracePeriods = 0
   /// Moves run afresh whose successor symmetry reordered, which the cache then recorded as
   /// they were before the renaming (their later occurrences reorder the cached successor).
   public var reorderedMovesLearned = 0
@@ -506,6 +509,7 @@ private struct Search {
     stats.retryLimitHits += batch.retryLimitHits
     stats.cachedMoves += batch.cachedMoves
     stats.cachedMovesAskingPrivacy += batch.cachedMovesAskingPrivacy
+    stats.cachedGracePeriods += batch.cachedGracePeriods
     stats.reorderedMovesLearned += batch.reorderedMovesLearned
     for (t, pc) in batch.reachedOrder { reached[t][pc] = true }
     let bounded = try batch.items.withUnsafeBufferPointer { items in
