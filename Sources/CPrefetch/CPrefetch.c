@@ -1,2 +1,2 @@
-// The module's one function is inline, in include/CPrefetch.h; a C target needs a source file.
+// The module's functions are inline, in include/CPrefetch.h; a C target needs a source file.
 #include "CPrefetch.h"

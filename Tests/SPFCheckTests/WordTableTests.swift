@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import Testing
 
 @testable import SPFCheck
@@ -76,5 +78,105 @@ import Testing
     #expect(original.count == 0 && Self.find(1, in: original.view) == nil)
     #expect(Self.find(1, in: kept.view) == 10 && Self.find(2, in: kept.view) == 20)
     #expect(Self.find(1, in: learned.view) == 10 && Self.find(2, in: learned.view) == 20)
+  }
+
+  /// One thread publishes keys into a view (``WordTable/View/publish(_:hash:fill:)``), slowly
+  /// (it pauses between an entry's first value word and the others), while another looks up
+  /// the key being published (``WordTable/View/findPublished(_:hash:)``): an entry is only ever
+  /// seen whole, since it is published after its words are written. Then both threads publish
+  /// the same keys at once: every key is there afterwards, whole, and
+  /// ``WordTable/noteAdded(_:)`` grows the table over the published entries, keeping one per key.
+  @Test func entriesPublishedWhileOthersReadAreSeenWhole() {
+    var table = WordTable(keyWords: 2, valueWords: 4, initialCapacity: 1 << 12, maxCapacity: 1 << 14)
+    let run = Publishers(view: table.view, keys: 1_500)
+    DispatchQueue.concurrentPerform(iterations: 2) { $0 == 0 ? run.read() : run.publish(from: 1, as: 1, slowly: true) }
+    #expect(run.torn.load(ordering: .relaxed) == 0)
+    #expect(run.lookups.load(ordering: .relaxed) > 0 && run.found.load(ordering: .relaxed) > 0)
+    DispatchQueue.concurrentPerform(iterations: 2) { run.publish(from: run.keys + 1, as: $0, slowly: false) }
+    let keys = 2 * run.keys
+    let there = (1...keys).filter { Publishers.found($0, in: table.view) }
+    #expect(there.count > keys * 9 / 10)
+    #expect((1...keys).allSatisfy { !run.held($0) || Publishers.found($0, in: table.view) })
+    table.noteAdded(run.added.load(ordering: .relaxed))
+    #expect(table.count == there.count, "growing keeps one entry per key")
+    #expect(there.allSatisfy { Publishers.found($0, in: table.view) })
+  }
+
+  /// Two threads publishing into one view, and what they saw.
+  final class Publishers: @unchecked Sendable {
+    let view: WordTable.View
+    /// Keys per round: the first round publishes keys 1...keys, the second the next as many.
+    let keys: Int
+    /// The key being published in the first round (0 before it starts).
+    let progress = Atomic<Int>(0)
+    /// Entries added, lookups made and entries found by the reader, entries seen torn.
+    let added = Atomic<Int>(0)
+    let lookups = Atomic<Int>(0)
+    let found = Atomic<Int>(0)
+    let torn = Atomic<Int>(0)
+    /// Per thread and key (thread t's flag for key k at `t × (2 × keys + 1) + k`), whether the
+    /// thread added the key or found it present; each thread writes only its own flags.
+    private let flags: UnsafeMutablePointer<Bool>
+
+    init(view: WordTable.View, keys: Int) {
+      (self.view, self.keys) = (view, keys)
+      flags = .allocate(capacity: 2 * (2 * keys + 1))
+      flags.initialize(repeating: false, count: 2 * (2 * keys + 1))
+    }
+
+    deinit { flags.deallocate() }
+
+    /// Whether some thread added key `k` or found it present (once both rounds are over).
+    func held(_ k: Int) -> Bool { flags[k] || flags[2 * keys + 1 + k] }
+
+    static func key(_ k: Int) -> SIMD2<UInt32> { [UInt32(k), UInt32(k) &* 31] }
+
+    /// True when all four value words are key `k`'s.
+    static func whole(_ k: Int, _ value: UnsafePointer<UInt32>) -> Bool {
+      (0..<4).allSatisfy { value[$0] == UInt32(k) &* UInt32(2 * $0 + 1) }
+    }
+
+    static func found(_ k: Int, in view: WordTable.View) -> Bool {
+      withUnsafeBytes(of: key(k)) { bytes in
+        view.findPublished(bytes, hash: WordTable.hash(bytes, count: 2)).map { whole(k, $0) } ?? false
+      }
+    }
+
+    /// Publishes `keys` keys from `first` on, as thread `thread`; `slowly`, pausing after each
+    /// entry's first value word and telling ``progress``.
+    func publish(from first: Int, as thread: Int, slowly: Bool) {
+      for k in first..<(first + keys) {
+        if slowly { progress.store(k, ordering: .sequentiallyConsistent) }
+        let outcome = withUnsafeBytes(of: Self.key(k)) { bytes in
+          view.publish(bytes, hash: WordTable.hash(bytes, count: 2)) { value in
+            value[0] = UInt32(k)
+            if slowly {
+              // Long enough for the reader to look several times.
+              var spin = 0
+              while spin < 2_000 { spin = progress.load(ordering: .relaxed) == k ? spin + 1 : spin }
+            }
+            for w in 1..<4 { value[w] = UInt32(k) &* UInt32(2 * w + 1) }
+          }
+        }
+        if outcome == .added { added.add(1, ordering: .relaxed) }
+        if outcome != .full { flags[thread * (2 * keys + 1) + k] = true }
+      }
+      if slowly { progress.store(first + keys, ordering: .sequentiallyConsistent) }
+    }
+
+    /// Looks up the key being published until the first round is over.
+    func read() {
+      while true {
+        let k = progress.load(ordering: .sequentiallyConsistent)
+        if k > keys { return }
+        if k == 0 { continue }
+        lookups.add(1, ordering: .relaxed)
+        withUnsafeBytes(of: Self.key(k)) { bytes in
+          guard let value = view.findPublished(bytes, hash: WordTable.hash(bytes, count: 2)) else { return }
+          found.add(1, ordering: .relaxed)
+          if !Self.whole(k, value) { torn.add(1, ordering: .relaxed) }
+        }
+      }
+    }
   }
 }

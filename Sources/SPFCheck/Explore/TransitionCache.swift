@@ -32,11 +32,16 @@ import CPrefetch
 /// recorded as its successor was before the renaming (the shared components renamed back and
 /// looked up; not cached when one of them is not stored yet).
 ///
-/// The workers share what they learn, level by level, without a lock: during a level each
-/// looks a move up in the cache of the moves learned before the level (``learned``, a view
-/// that nothing changes while the level runs) and, on a miss, in its own cache of the moves
-/// it learned in the level; between levels, when no worker runs, the explorer moves the
-/// workers' entries into the shared cache (``absorb(_:)``). One worker keeps its own cache.
+/// The workers share what they learn without a lock: each looks a move up in one shared
+/// cache (``learned``, a view), and a move run afresh goes straight into it
+/// (``WordTable/View/publish(_:hash:fill:)``: an empty slot claimed by a compare-and-exchange,
+/// filled, then published by a release store of its first word), so that the other workers
+/// find it within the level. A published entry is never changed while the level runs. Only
+/// when its window is full does a move go to the worker's own cache, looked up after the
+/// shared one; between levels, when no worker runs, the explorer moves those entries into the
+/// shared cache, counts the published ones there and grows it (``absorb(_:)``). One worker
+/// keeps its own cache. (Until stop 23 every move learned in a level went to the worker's own
+/// cache, and two workers ran 30 % more moves afresh than one.)
 /// What a cache holds changes only the time, never a result (the states stored do not depend
 /// on `--jobs`), and debug builds check every hit against the move run afresh (``Expander``).
 struct TransitionCache {
@@ -117,7 +122,7 @@ struct TransitionCache {
   @inline(__always)
   func find(_ key: Key) -> Hit? {
     let found = withUnsafeBytes(of: key.words) { k in
-      learned?.find(k, hash: key.hash) ?? table.find(k, hash: key.hash)
+      learned?.findPublished(k, hash: key.hash) ?? table.find(k, hash: key.hash)
     }
     return found.map(Hit.init(value:))
   }
@@ -141,7 +146,15 @@ struct TransitionCache {
   /// empties `other`: the explorer gathers what each worker learned in a batch this way.
   ///
   /// - Complexity: O(capacity of `other`).
-  mutating func absorb(_ other: inout TransitionCache) { table.absorb(&other.table) }
+  mutating func absorb(_ other: inout TransitionCache) {
+    table.noteAdded(other.published)
+    other.published = 0
+    table.absorb(&other.table)
+  }
+
+  /// Entries this cache added to ``learned`` (``WordTable/View/publish(_:hash:fill:)``) since
+  /// the explorer last moved its entries (``absorb(_:)``), which counts them there.
+  private var published = 0
 
   /// Entries held.
   var count: Int { table.count }
@@ -158,17 +171,31 @@ struct TransitionCache {
     precondition(!privacy.overflow, "a move whose coalescing asked about more than two objects is cached")
     let t = Int(key.words[0] & 0xFFFF) - 1
     let readers = reads.rcuReaders ? s.rcuReaders & ~(UInt32(1) << UInt32(t)) : 0
+    func fill(_ value: UnsafeMutablePointer<UInt32>) {
+      value[0] = successor[State.sharedComponents + t]
+      for i in 0..<State.sharedComponents { value[1 + i] = successor[i] }
+      value[1 + State.sharedComponents] = UInt32(coalesced) | UInt32(branches) << 8
+      value[2 + State.sharedComponents] =
+        (reads.rcuWaiters ? 1 : 0) | (reads.rcuReaders ? 2 : 0) | (waits ? 4 : 0) | privacy.named << 3
+      value[3 + State.sharedComponents] = readers
+      value[4 + State.sharedComponents] = privacy.objects.0
+      value[5 + State.sharedComponents] = privacy.objects.1
+    }
     withUnsafeBytes(of: key.words) { k in
-      table.insert(k, hash: key.hash) { value in
-        value[0] = successor[State.sharedComponents + t]
-        for i in 0..<State.sharedComponents { value[1 + i] = successor[i] }
-        value[1 + State.sharedComponents] = UInt32(coalesced) | UInt32(branches) << 8
-        value[2 + State.sharedComponents] =
-          (reads.rcuWaiters ? 1 : 0) | (reads.rcuReaders ? 2 : 0) | (waits ? 4 : 0) | privacy.named << 3
-        value[3 + State.sharedComponents] = readers
-        value[4 + State.sharedComponents] = privacy.objects.0
-        value[5 + State.sharedComponents] = privacy.objects.1
+      // Several workers: straight into the cache they all read, so that the others find the
+      // move within the level; in this worker's own entries when its window there is full.
+      // (A key present there already failed this state's conditions: a second entry for it
+      // here would never be looked at, as the shared cache answers first.)
+      if let learned {
+        switch learned.publish(k, hash: key.hash, fill: fill) {
+        case .added:
+          published += 1
+          return
+        case .present: return
+        case .full: break
+        }
       }
+      table.insert(k, hash: key.hash, fill: fill)
     }
   }
 }
@@ -305,6 +332,8 @@ struct GracePeriodCache {
 struct WordTable {
   /// Slots probed from an entry's home slot.
   static let window = 4
+  /// The first word of a slot that ``View/publish(_:hash:fill:)`` is filling: never a key's.
+  static let busy = UInt32.max
 
   let keyWords: Int
   private let stride: Int
@@ -338,6 +367,62 @@ struct WordTable {
         if WordTable.matches(e, key, keyWords: keyWords) { return e + keyWords }
       }
       return nil
+    }
+
+    /// ``find(_:hash:)`` in a table that other threads may be publishing entries into
+    /// (``publish(_:hash:fill:)``): a slot's first word is read with acquire ordering, so an
+    /// entry seen published is seen whole; a slot being filled is passed over.
+    @inline(__always)
+    func findPublished(_ key: UnsafeRawBufferPointer, hash: Int) -> UnsafePointer<UInt32>? {
+      let first = key.load(as: UInt32.self)
+      for i in 0..<WordTable.window {
+        let e = words + ((hash &+ i) & mask) * stride
+        let word = spf_load_acquire_u32(e)
+        if word == 0 { return nil }
+        if word == first && WordTable.matches(e, key, keyWords: keyWords) { return e + keyWords }
+      }
+      return nil
+    }
+
+    /// What ``publish(_:hash:fill:)`` did.
+    enum Published {
+      /// The entry now fills a slot that was empty.
+      case added
+      /// A published entry has the key already (the table is unchanged).
+      case present
+      /// Every slot of the key's window holds another entry (the table is unchanged).
+      case full
+    }
+
+    /// Adds the entry whose key is the first `keyWords` words of `key` (its hash `hash`), its
+    /// value words written by `fill`, to an empty slot of its window, while other threads may
+    /// read the table (``findPublished(_:hash:)``) and publish into it too. The slot is claimed
+    /// by a compare-and-exchange of its first word (to ``WordTable/busy``), filled, and then
+    /// published by storing the key's first word with release ordering. A published entry is
+    /// never changed while threads share the view: only ``WordTable/insert(_:hash:fill:)``
+    /// replaces entries, on the table itself, when no thread reads it.
+    ///
+    /// Two threads publishing one key at once may both add it, in two slots: a cache may hold
+    /// an entry twice, and the next insert or growth keeps one.
+    func publish(_ key: UnsafeRawBufferPointer, hash: Int, fill: (UnsafeMutablePointer<UInt32>) -> Void) -> Published {
+      let first = key.load(as: UInt32.self)
+      precondition(first != 0 && first != WordTable.busy, "a key's first word marks an empty or busy slot")
+      let w = UnsafeMutablePointer(mutating: words)
+      for i in 0..<WordTable.window {
+        let e = w + ((hash &+ i) & mask) * stride
+        var word = spf_load_acquire_u32(e)
+        if word == 0 {
+          if spf_compare_exchange_u32(e, 0, WordTable.busy) {
+            for j in 1..<keyWords { e[j] = key.load(fromByteOffset: 4 * j, as: UInt32.self) }
+            fill(e + keyWords)
+            spf_store_release_u32(e, first)
+            return .added
+          }
+          word = spf_load_acquire_u32(e)
+        }
+        if word == first && WordTable.matches(e, key, keyWords: keyWords) { return .present }
+      }
+      return .full
     }
   }
 
@@ -445,6 +530,14 @@ struct WordTable {
     for start in Swift.stride(from: 0, to: storage.count, by: stride) where w[start] != 0 {
       body(UnsafeRawBufferPointer(start: w + start, count: 4 * stride), w + start + keyWords)
     }
+  }
+
+  /// Counts `n` entries added through a view (``View/publish(_:hash:fill:)``), and doubles
+  /// the table as inserting them would have (up to `maxCapacity`): called when no thread
+  /// reads or publishes, such entries grow the table only here.
+  mutating func noteAdded(_ n: Int) {
+    count += n
+    while count * 2 >= mask + 1 && mask + 1 < maxCapacity { grow() }
   }
 
   /// Doubles the table, placing every entry again.
