@@ -334,7 +334,7 @@ struct Expander {
           if cache != nil && !atDepthBound && failure == nil {
             let k = TransitionCache.Key(thread: t, branch: branch, vector: vector)
             key = k
-            if let hit = cache!.find(k), hit.holds(in: s, thread: t) {
+            if let hit = cache!.find(k, holdingIn: s, thread: t) {
               let mark = out.mark
               if appendCached(
                 hit, thread: t, branch: branch, of: s, vector: vector, components: components, source: source,

@@ -20,7 +20,9 @@ import CPrefetch
 /// hand before a hit is used: the two that steps make (``OtherThreadReads``: that no thread
 /// waits in `synchronize_rcu` for `t`, and which other threads are inside an RCU read-side
 /// section), and for up to two objects whose privacy the coalescing asked, whether another
-/// thread names each. Moves that violate, raise a model error, change another thread or ask
+/// thread names each. Entries of one key learned under other conditions are kept side by
+/// side in the key's window (``conditionWords``), and a lookup takes the first whose
+/// conditions hold. Moves that violate, raise a model error, change another thread or ask
 /// about a third object's privacy are never cached, nor are moves whose successor had a
 /// component the store did not hold yet (the merge assigns its id).
 ///
@@ -52,9 +54,17 @@ struct TransitionCache {
   /// other RCU readers they require, and the two objects of ``PrivacyReads``.
   static let valueWords = 1 + State.sharedComponents + 5
 
+  /// The value words that hold an entry's conditions (what its steps read of other threads,
+  /// the RCU readers it requires, the privacy answers): entries of one key whose conditions
+  /// differ are kept side by side (``WordTable/variant``). Until stop 23 each replaced the
+  /// other, and on `spf-4` at 5 M states 359,380 moves, all held by the RCU readers they
+  /// required, ran afresh because the entry of their key had last been learned with others.
+  static let conditionWords = (2 + State.sharedComponents)..<(6 + State.sharedComponents)
+
   /// Entries of 64 bytes, up to 262,144 of them (16 MiB).
   private var table = WordTable(
-    keyWords: keyWords, valueWords: valueWords, initialCapacity: 1 << 10, maxCapacity: 1 << 18)
+    keyWords: keyWords, valueWords: valueWords, variant: conditionWords, initialCapacity: 1 << 10,
+    maxCapacity: 1 << 18)
 
   /// A move's key: thread `t` and `branch` of the state whose component vector is `vector`.
   struct Key {
@@ -115,14 +125,24 @@ struct TransitionCache {
   /// this cache's own entries; nil with one worker. The explorer sets it between levels.
   var learned: WordTable.View?
 
-  /// The cached move for `key`, or nil.
+  /// The cached move for `key` whose conditions hold in `s` for thread `t`, or nil.
   ///
   /// Inlined: the hit is one pointer, so nothing is copied out of the lookup (a hit holding
   /// its fields, copied out of an inlined lookup, cost about 20 instructions more per lookup).
   @inline(__always)
+  func find(_ key: Key, holdingIn s: borrowing State, thread t: Int) -> Hit? {
+    let found = withUnsafeBytes(of: key.words) { k in
+      learned?.findPublished(k, hash: key.hash, where: { Hit(value: $0).holds(in: s, thread: t) })
+        ?? table.view.find(k, hash: key.hash, where: { Hit(value: $0).holds(in: s, thread: t) })
+    }
+    return found.map(Hit.init(value:))
+  }
+
+  /// The cached move for `key` whatever its conditions, or nil (tests).
   func find(_ key: Key) -> Hit? {
     let found = withUnsafeBytes(of: key.words) { k in
-      learned?.findPublished(k, hash: key.hash) ?? table.find(k, hash: key.hash)
+      learned?.findPublished(k, hash: key.hash, where: { _ in true })
+        ?? table.view.find(k, hash: key.hash, where: { _ in true })
     }
     return found.map(Hit.init(value:))
   }
@@ -171,31 +191,33 @@ struct TransitionCache {
     precondition(!privacy.overflow, "a move whose coalescing asked about more than two objects is cached")
     let t = Int(key.words[0] & 0xFFFF) - 1
     let readers = reads.rcuReaders ? s.rcuReaders & ~(UInt32(1) << UInt32(t)) : 0
-    func fill(_ value: UnsafeMutablePointer<UInt32>) {
-      value[0] = successor[State.sharedComponents + t]
-      for i in 0..<State.sharedComponents { value[1 + i] = successor[i] }
-      value[1 + State.sharedComponents] = UInt32(coalesced) | UInt32(branches) << 8
-      value[2 + State.sharedComponents] =
-        (reads.rcuWaiters ? 1 : 0) | (reads.rcuReaders ? 2 : 0) | (waits ? 4 : 0) | privacy.named << 3
-      value[3 + State.sharedComponents] = readers
-      value[4 + State.sharedComponents] = privacy.objects.0
-      value[5 + State.sharedComponents] = privacy.objects.1
-    }
+    assert(Self.valueWords <= 16, "a value has more words than its SIMD16 holds")
+    var value = SIMD16<UInt32>(repeating: 0)
+    value[0] = successor[State.sharedComponents + t]
+    for i in 0..<State.sharedComponents { value[1 + i] = successor[i] }
+    value[1 + State.sharedComponents] = UInt32(coalesced) | UInt32(branches) << 8
+    value[2 + State.sharedComponents] =
+      (reads.rcuWaiters ? 1 : 0) | (reads.rcuReaders ? 2 : 0) | (waits ? 4 : 0) | privacy.named << 3
+    value[3 + State.sharedComponents] = readers
+    value[4 + State.sharedComponents] = privacy.objects.0
+    value[5 + State.sharedComponents] = privacy.objects.1
     withUnsafeBytes(of: key.words) { k in
-      // Several workers: straight into the cache they all read, so that the others find the
-      // move within the level; in this worker's own entries when its window there is full.
-      // (A key present there already failed this state's conditions: a second entry for it
-      // here would never be looked at, as the shared cache answers first.)
-      if let learned {
-        switch learned.publish(k, hash: key.hash, fill: fill) {
-        case .added:
-          published += 1
-          return
-        case .present: return
-        case .full: break
+      withUnsafeBytes(of: value) { v in
+        let value = v.baseAddress!.assumingMemoryBound(to: UInt32.self)
+        // Several workers: straight into the cache they all read, so that the others find the
+        // move within the level; in this worker's own entries when its window there is full.
+        // (An entry there with the same key and conditions was published meanwhile.)
+        if let learned {
+          switch learned.publish(k, hash: key.hash, value: value) {
+          case .added:
+            published += 1
+            return
+          case .present: return
+          case .full: break
+          }
         }
+        table.insert(k, hash: key.hash, value: value)
       }
-      table.insert(k, hash: key.hash, fill: fill)
     }
   }
 }
@@ -324,6 +346,8 @@ struct GracePeriodCache {
 /// `valueWords` of value. A key is looked for in a window of ``window`` slots from its home;
 /// the table doubles from `initialCapacity` up to `maxCapacity` entries, then overwrites the
 /// home slot when the window is full: a cache may forget an entry, never give a wrong one.
+/// Entries of one key are one entry, unless their ``variant`` value words differ: then they
+/// are kept side by side in the key's window, and a lookup may pick among them.
 ///
 /// The words are a ``ZeroedBuffer``, not an array, so that a ``View`` (a pointer and the
 /// table's shape) can be read by several workers at once without reference counting, and so
@@ -336,6 +360,9 @@ struct WordTable {
   static let busy = UInt32.max
 
   let keyWords: Int
+  /// The value words that tell entries of one key apart (none: an entry replaces any entry of
+  /// its key).
+  let variant: Range<Int>
   private let stride: Int
   private let initialCapacity: Int
   private let maxCapacity: Int
@@ -344,6 +371,8 @@ struct WordTable {
   private var mask: Int
   /// Filled slots.
   private(set) var count = 0
+  /// Slots.
+  var capacity: Int { mask + 1 }
 
   /// A read-only view of a table, valid until the table is next changed or dropped; it holds
   /// no reference, so workers may share one.
@@ -352,6 +381,7 @@ struct WordTable {
     fileprivate let mask: Int
     fileprivate let stride: Int
     fileprivate let keyWords: Int
+    fileprivate let variant: Range<Int>
 
     /// Asks the CPU to fetch the home slot of `hash`.
     @inline(__always)
@@ -369,42 +399,73 @@ struct WordTable {
       return nil
     }
 
-    /// ``find(_:hash:)`` in a table that other threads may be publishing entries into
-    /// (``publish(_:hash:fill:)``): a slot's first word is read with acquire ordering, so an
+    /// The value words of the first entry of the key (as ``find(_:hash:)``) that `accept`
+    /// takes, or nil: for a table of variants (``WordTable/variant``).
+    @inline(__always)
+    func find(
+      _ key: UnsafeRawBufferPointer, hash: Int, where accept: (UnsafePointer<UInt32>) -> Bool
+    ) -> UnsafePointer<UInt32>? {
+      for i in 0..<WordTable.window {
+        let e = words + ((hash &+ i) & mask) * stride
+        if e[0] == 0 { return nil }
+        if WordTable.matches(e, key, keyWords: keyWords) && accept(e + keyWords) { return e + keyWords }
+      }
+      return nil
+    }
+
+    /// ``find(_:hash:where:)`` in a table that other threads may be publishing entries into
+    /// (``publish(_:hash:value:)``): a slot's first word is read with acquire ordering, so an
     /// entry seen published is seen whole; a slot being filled is passed over.
     @inline(__always)
-    func findPublished(_ key: UnsafeRawBufferPointer, hash: Int) -> UnsafePointer<UInt32>? {
+    func findPublished(
+      _ key: UnsafeRawBufferPointer, hash: Int, where accept: (UnsafePointer<UInt32>) -> Bool
+    ) -> UnsafePointer<UInt32>? {
       let first = key.load(as: UInt32.self)
       for i in 0..<WordTable.window {
         let e = words + ((hash &+ i) & mask) * stride
         let word = spf_load_acquire_u32(e)
         if word == 0 { return nil }
-        if word == first && WordTable.matches(e, key, keyWords: keyWords) { return e + keyWords }
+        if word == first && WordTable.matches(e, key, keyWords: keyWords) && accept(e + keyWords) {
+          return e + keyWords
+        }
       }
       return nil
     }
 
-    /// What ``publish(_:hash:fill:)`` did.
+    /// What ``publish(_:hash:value:)`` did.
     enum Published {
       /// The entry now fills a slot that was empty.
       case added
-      /// A published entry has the key already (the table is unchanged).
+      /// A published entry has the key and variant already (the table is unchanged).
       case present
       /// Every slot of the key's window holds another entry (the table is unchanged).
       case full
     }
 
-    /// Adds the entry whose key is the first `keyWords` words of `key` (its hash `hash`), its
-    /// value words written by `fill`, to an empty slot of its window, while other threads may
-    /// read the table (``findPublished(_:hash:)``) and publish into it too. The slot is claimed
-    /// by a compare-and-exchange of its first word (to ``WordTable/busy``), filled, and then
-    /// published by storing the key's first word with release ordering. A published entry is
-    /// never changed while threads share the view: only ``WordTable/insert(_:hash:fill:)``
-    /// replaces entries, on the table itself, when no thread reads it.
+    /// Adds the entry whose key is the first `keyWords` words of `key` (its hash `hash`) and
+    /// whose value words are `value` to an empty slot of its window, while other threads may
+    /// read the table (``findPublished(_:hash:where:)``) and publish into it too. The slot is
+    /// claimed by a compare-and-exchange of its first word (to ``WordTable/busy``), filled,
+    /// and then published by storing the key's first word with release ordering. A published
+    /// entry is never changed while threads share the view: only
+    /// ``WordTable/insert(_:hash:value:)`` replaces entries, on the table itself, when no
+    /// thread reads it.
     ///
-    /// Two threads publishing one key at once may both add it, in two slots: a cache may hold
-    /// an entry twice, and the next insert or growth keeps one.
-    func publish(_ key: UnsafeRawBufferPointer, hash: Int, fill: (UnsafeMutablePointer<UInt32>) -> Void) -> Published {
+    /// Two threads publishing one entry at once may both add it, in two slots: a cache may
+    /// hold an entry twice, and the next insert or growth keeps one.
+    func publish(_ key: UnsafeRawBufferPointer, hash: Int, value: UnsafePointer<UInt32>) -> Published {
+      let (variant, valueWords) = (self.variant, stride - keyWords)
+      return publish(
+        key, hash: hash, same: { WordTable.sameVariant($0, value, variant) },
+        fill: { $0.update(from: value, count: valueWords) })
+    }
+
+    /// ``publish(_:hash:value:)`` with the entry's value words written by `fill` into the
+    /// claimed slot, and `same` telling whether a published entry of the key is this one.
+    func publish(
+      _ key: UnsafeRawBufferPointer, hash: Int, same: (UnsafePointer<UInt32>) -> Bool,
+      fill: (UnsafeMutablePointer<UInt32>) -> Void
+    ) -> Published {
       let first = key.load(as: UInt32.self)
       precondition(first != 0 && first != WordTable.busy, "a key's first word marks an empty or busy slot")
       let w = UnsafeMutablePointer(mutating: words)
@@ -420,14 +481,16 @@ struct WordTable {
           }
           word = spf_load_acquire_u32(e)
         }
-        if word == first && WordTable.matches(e, key, keyWords: keyWords) { return .present }
+        if word == first && WordTable.matches(e, key, keyWords: keyWords) && same(e + keyWords) { return .present }
       }
       return .full
     }
   }
 
-  init(keyWords: Int, valueWords: Int, initialCapacity: Int, maxCapacity: Int) {
+  init(keyWords: Int, valueWords: Int, variant: Range<Int> = 0..<0, initialCapacity: Int, maxCapacity: Int) {
+    precondition(variant.upperBound <= valueWords, "variant words beyond the value")
     self.keyWords = keyWords
+    self.variant = variant
     stride = keyWords + valueWords
     self.initialCapacity = initialCapacity
     self.maxCapacity = maxCapacity
@@ -436,7 +499,7 @@ struct WordTable {
   }
 
   /// The table as it is now, for readers on other threads.
-  var view: View { View(words: storage.base, mask: mask, stride: stride, keyWords: keyWords) }
+  var view: View { View(words: storage.base, mask: mask, stride: stride, keyWords: keyWords, variant: variant) }
 
   /// The hash of the first `count` 32-bit words of `key`.
   @inline(__always)
@@ -444,6 +507,13 @@ struct WordTable {
     var h: UInt64 = 0x9E37_79B9_7F4A_7C15
     for i in 0..<count { h = (h ^ UInt64(key.load(fromByteOffset: 4 * i, as: UInt32.self))) &* 0xBF58_476D_1CE4_E5B9 }
     return Int(truncatingIfNeeded: h ^ h >> 31)
+  }
+
+  /// True when the value words `a` and `b` agree on the words `variant`.
+  @inline(__always)
+  fileprivate static func sameVariant(_ a: UnsafePointer<UInt32>, _ b: UnsafePointer<UInt32>, _ variant: Range<Int>) -> Bool {
+    for i in variant where a[i] != b[i] { return false }
+    return true
   }
 
   @inline(__always)
@@ -457,11 +527,31 @@ struct WordTable {
   func find(_ key: UnsafeRawBufferPointer, hash: Int) -> UnsafePointer<UInt32>? { view.find(key, hash: hash) }
 
   /// Stores the entry whose key is the first `keyWords` words of `key` (its hash `hash`),
-  /// replacing an entry of the same key, and lets `fill` write its value words.
+  /// replacing an entry of the same key, and lets `fill` write its value words: for a table
+  /// without ``variant`` words.
+  mutating func insert(_ key: UnsafeRawBufferPointer, hash: Int, fill: (UnsafeMutablePointer<UInt32>) -> Void) {
+    precondition(variant.isEmpty, "an entry of a table of variants inserted without its value")
+    insert(key, hash: hash, same: { _ in true }, fill: fill)
+  }
+
+  /// Stores the entry whose key is the first `keyWords` words of `key` (its hash `hash`) and
+  /// whose value words are `value`, replacing an entry of the same key and ``variant``.
+  mutating func insert(_ key: UnsafeRawBufferPointer, hash: Int, value: UnsafePointer<UInt32>) {
+    let (variant, valueWords) = (self.variant, stride - keyWords)
+    insert(
+      key, hash: hash, same: { Self.sameVariant($0, value, variant) },
+      fill: { $0.update(from: value, count: valueWords) })
+  }
+
+  /// Stores an entry, replacing an entry of the same key whose value words `same` takes, else
+  /// in an empty slot of the key's window, else in its home slot.
   ///
   /// Not inlined: inserts are rare next to lookups, and stay out of the expander's loop.
   @inline(never)
-  mutating func insert(_ key: UnsafeRawBufferPointer, hash: Int, fill: (UnsafeMutablePointer<UInt32>) -> Void) {
+  private mutating func insert(
+    _ key: UnsafeRawBufferPointer, hash: Int, same: (UnsafePointer<UInt32>) -> Bool,
+    fill: (UnsafeMutablePointer<UInt32>) -> Void
+  ) {
     if count * 2 >= mask + 1 && mask + 1 < maxCapacity {
       grow()
     } else if !isKnownUniquelyReferenced(&storage) {
@@ -477,7 +567,7 @@ struct WordTable {
         slot = probe
         break
       }
-      if Self.matches(e, key, keyWords: keyWords) {
+      if Self.matches(e, key, keyWords: keyWords) && same(e + keyWords) {
         slot = probe
         break
       }
@@ -500,8 +590,7 @@ struct WordTable {
   /// Inserts the entry whose words (key first) are `entry` and value words `value`.
   @inline(__always)
   private mutating func insertEntry(_ entry: UnsafeRawBufferPointer, value: UnsafePointer<UInt32>) {
-    let valueWords = stride - keyWords
-    insert(entry, hash: Self.hash(entry, count: keyWords)) { $0.update(from: value, count: valueWords) }
+    insert(entry, hash: Self.hash(entry, count: keyWords), value: value)
   }
 
   /// Empties the table, back to its initial capacity.
