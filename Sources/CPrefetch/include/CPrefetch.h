@@ -9,7 +9,7 @@ static inline void spf_prefetch(const void *address) {
 }
 
 /// Atomic operations on a 32-bit word of raw memory, for tables that workers fill while
-/// others read them (``WordTable/View/publish(_:hash:fill:)``): Swift's `Atomic` needs a
+/// others read them (``WordTable/View/publish(_:hash:value:)``): Swift's `Atomic` needs a
 /// stored property, not a word inside a buffer. (`__atomic` builtins, C11 semantics.)
 static inline unsigned spf_load_acquire_u32(const unsigned *address) {
   return __atomic_load_n(address, __ATOMIC_ACQUIRE);

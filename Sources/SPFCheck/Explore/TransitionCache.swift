@@ -36,7 +36,7 @@ import CPrefetch
 ///
 /// The workers share what they learn without a lock: each looks a move up in one shared
 /// cache (``learned``, a view), and a move run afresh goes straight into it
-/// (``WordTable/View/publish(_:hash:fill:)``: an empty slot claimed by a compare-and-exchange,
+/// (``WordTable/View/publish(_:hash:value:)``: an empty slot claimed by a compare-and-exchange,
 /// filled, then published by a release store of its first word), so that the other workers
 /// find it within the level. A published entry is never changed while the level runs. Only
 /// when its window is full does a move go to the worker's own cache, looked up after the
@@ -172,7 +172,7 @@ struct TransitionCache {
     table.absorb(&other.table)
   }
 
-  /// Entries this cache added to ``learned`` (``WordTable/View/publish(_:hash:fill:)``) since
+  /// Entries this cache added to ``learned`` (``WordTable/View/publish(_:hash:value:)``) since
   /// the explorer last moved its entries (``absorb(_:)``), which counts them there.
   private var published = 0
 
@@ -356,7 +356,7 @@ struct GracePeriodCache {
 struct WordTable {
   /// Slots probed from an entry's home slot.
   static let window = 4
-  /// The first word of a slot that ``View/publish(_:hash:fill:)`` is filling: never a key's.
+  /// The first word of a slot that ``View/publish(_:hash:same:fill:)`` is filling: never a key's.
   static let busy = UInt32.max
 
   let keyWords: Int
@@ -391,12 +391,7 @@ struct WordTable {
     /// hash `hash`), or nil.
     @inline(__always)
     func find(_ key: UnsafeRawBufferPointer, hash: Int) -> UnsafePointer<UInt32>? {
-      for i in 0..<WordTable.window {
-        let e = words + ((hash &+ i) & mask) * stride
-        if e[0] == 0 { return nil }
-        if WordTable.matches(e, key, keyWords: keyWords) { return e + keyWords }
-      }
-      return nil
+      find(key, hash: hash, where: { _ in true })
     }
 
     /// The value words of the first entry of the key (as ``find(_:hash:)``) that `accept`
@@ -621,7 +616,7 @@ struct WordTable {
     }
   }
 
-  /// Counts `n` entries added through a view (``View/publish(_:hash:fill:)``), and doubles
+  /// Counts `n` entries added through a view (``View/publish(_:hash:value:)``), and doubles
   /// the table as inserting them would have (up to `maxCapacity`): called when no thread
   /// reads or publishes, such entries grow the table only here.
   mutating func noteAdded(_ n: Int) {
