@@ -196,9 +196,10 @@ struct Expander {
   /// The parts in which ``successor`` may differ from the state `expand` is called with next:
   /// the union of the `changed` sets given since it was last loaded (every part at first).
   private var stale = State.Written.all
-  /// Moves already run, by the components they read (with several workers: those this
-  /// worker ran since the explorer last took them, and a view of every worker's before that;
-  /// ``handOverMoves(to:)``); nil when off.
+  /// Moves already run, by the components they read (with several workers: a view of the
+  /// cache every worker reads and publishes into, and the moves this worker kept apart since
+  /// the explorer last took them, its window there being full; ``handOverMoves(to:)``); nil
+  /// when off.
   private(set) var cache: TransitionCache?
   /// Grace periods already run, by the shared components they start from; nil when the
   /// transition cache is off.
@@ -226,8 +227,9 @@ struct Expander {
   /// The symmetry reduction states are canonicalised by, nil when it is off or trivial.
   var symmetry: Symmetry? { encoder.symmetry }
 
-  /// Moves the moves this worker ran since the last call into `learned`, the cache every
-  /// worker reads, and forgets the view it read; called between levels, when no worker runs.
+  /// Moves the moves this worker kept in its own cache since the last call into `learned`,
+  /// the cache every worker reads, counts there those it published, and forgets the view it
+  /// read; called between levels, when no worker runs.
   mutating func handOverMoves(to learned: inout TransitionCache) {
     guard cache != nil else { return }
     cache!.learned = nil
@@ -235,7 +237,7 @@ struct Expander {
   }
 
   /// Looks moves up in `view` (of the cache every worker reads) before this worker's own
-  /// ones, until the next ``handOverMoves(to:)``.
+  /// ones, and publishes the moves it learns there, until the next ``handOverMoves(to:)``.
   mutating func read(learned view: WordTable.View) {
     if cache != nil { cache!.learned = view }
   }

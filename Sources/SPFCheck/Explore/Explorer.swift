@@ -182,7 +182,8 @@ struct Explorer {
     defer { _ = decoded.take() }
     let threads = jobs > 1 ? WorkerPool(count: jobs - 1) : nil
     defer { threads?.stop() }
-    // The moves every worker learned before the level being expanded (``TransitionCache``).
+    // The moves the workers learned (``TransitionCache``): during a level they read it and
+    // publish into it through a view, so it is never copied (a copy would not see them).
     var learned = TransitionCache()
     var components = VisitedStore(mode: .exact)
     var search = Search(explorer: self, jobs: jobs)
@@ -215,8 +216,9 @@ struct Explorer {
       let atBound = options.maxDepth.map { depth >= $0 } ?? false
       let current = frontier
       var next = Frontier(width: search.width, firstID: Int32(search.store.count))
-      // No worker runs: the moves each learned go to the cache they all read. (One worker
-      // keeps its own cache: sharing would only add a second lookup to its misses.)
+      // No worker runs: the moves each kept in its own cache (its window in the shared one
+      // was full) go to the shared one, which counts those published there and grows. (One
+      // worker keeps its own cache: sharing would only add a second lookup to its misses.)
       if options.transitionCache && jobs > 1 {
         for w in 0..<jobs { expanders.at(w).pointee.handOverMoves(to: &learned) }
         let view = learned.view

@@ -121,8 +121,9 @@ struct TransitionCache {
     }
   }
 
-  /// The moves every worker had learned before the level being expanded, looked up before
-  /// this cache's own entries; nil with one worker. The explorer sets it between levels.
+  /// The cache every worker reads, looked up before this cache's own entries, and where this
+  /// cache publishes the moves it learns (``insert(_:of:successor:coalesced:branches:reads:privacy:waits:)``);
+  /// nil with one worker. The explorer sets it between levels.
   var learned: WordTable.View?
 
   /// The cached move for `key` whose conditions hold in `s` for thread `t`, or nil.
