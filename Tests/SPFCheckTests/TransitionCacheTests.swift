@@ -280,5 +280,12 @@ import Testing
     cache.insert(2, 12, perm: code, renamed: 7)
     #expect(cache.find(2, 12, perm: code) == 7)
     #expect(cache.find(1, 12, perm: code) == nil && cache.find(2, 12, perm: 0x01) == nil)
+    // A vector whose first shared id is 0 (the first component ever stored) is found too.
+    let first = [UInt32(0), 11, 12, 13].prefix(n)
+    Array(first).withUnsafeBufferPointer { ids in
+      renamed.withUnsafeBufferPointer { cache.insertShared(ids.baseAddress!, perm: code, renamed: $0.baseAddress!) }
+      let found = cache.findShared(ids.baseAddress!, perm: code)
+      #expect(found.map { Array(UnsafeBufferPointer(start: $0, count: n)) } == renamed)
+    }
   }
 }
