@@ -228,9 +228,10 @@ import Testing
     #expect(cached.stats.cachedMoves > 0)
   }
 
-  /// Workers share what they learn between batches: the explorer moves a worker's entries
-  /// into the cache every worker reads (``TransitionCache/absorb(_:)``), and a cache looks
-  /// moves up there first (``TransitionCache/learned``), then in its own entries.
+  /// Workers share what they learn: the explorer moves a worker's own entries into the cache
+  /// every worker reads (``TransitionCache/absorb(_:)``), a cache looks moves up there first
+  /// (``TransitionCache/learned``), then in its own entries, and while it reads a shared cache
+  /// it publishes the moves it learns there, where every other worker finds them at once.
   @Test func aWorkerFindsTheMovesAnotherLearned() {
     let width = State.sharedComponents + 2
     func key(_ t: Int, _ first: UInt32) -> TransitionCache.Key {
@@ -246,18 +247,30 @@ import Testing
           waits: false)
       }
     }
+    // The moves learned here read nothing of other threads: they hold in any state.
+    func found(_ k: TransitionCache.Key, in cache: TransitionCache) -> UInt32? {
+      cache.find(k, holdingIn: State(), thread: 0)?.thread
+    }
     var first = TransitionCache()
     var second = TransitionCache()
     learn(key(0, 10), successor: 7, into: &first)
     learn(key(0, 20), successor: 9, into: &second)
     var learned = TransitionCache()
     learned.absorb(&first)
-    #expect(first.count == 0 && first.find(key(0, 10)) == nil)
-    #expect(second.find(key(0, 10)) == nil)
+    #expect(first.count == 0 && found(key(0, 10), in: first) == nil)
+    #expect(found(key(0, 10), in: second) == nil)
     second.learned = learned.view
-    #expect(second.find(key(0, 10))?.thread == 7)
-    #expect(second.find(key(0, 20))?.thread == 9)
-    #expect(second.find(key(0, 30)) == nil)
+    first.learned = learned.view
+    #expect(found(key(0, 10), in: second) == 7)
+    #expect(found(key(0, 20), in: second) == 9)
+    #expect(found(key(0, 30), in: second) == nil)
+    // Published by one worker, found by the other before any absorbing, and counted once
+    // the shared cache absorbs the publisher.
+    learn(key(0, 40), successor: 11, into: &second)
+    #expect(found(key(0, 40), in: first) == 11 && second.count == 1)
+    let before = learned.count
+    learned.absorb(&second)
+    #expect(learned.count == before + 2 && found(key(0, 40), in: learned) == 11)
   }
 
   /// The rename cache answers per component and per whole shared vector, each only for the

@@ -119,6 +119,24 @@ struct Batch: Sendable {
         hash: hash))
   }
 
+  /// Appends the candidate of `source` by `move` whose vector is `parent` with the shared ids
+  /// `shared` and, when given, thread `t`'s id `id` (a cached move or grace period: every other
+  /// component as in the parent).
+  @inline(__always)
+  mutating func appendCandidate(
+    source: Int32, move: Move, parent: UnsafeBufferPointer<UInt32>, shared: UnsafePointer<UInt32>,
+    thread: (t: Int, id: UInt32)?
+  ) {
+    let n = State.sharedComponents
+    let start = candidateStart
+    // Room for the whole vector at once, written through a pointer (``GrowableBuffer``).
+    let v = vectors.appendUninitialized(parent.count)
+    v.update(from: shared, count: n)
+    (v + n).update(from: parent.baseAddress! + n, count: parent.count - n)
+    if let thread { v[n + thread.t] = thread.id }
+    appendCandidate(source: source, move: move, from: start)
+  }
+
   /// Appends an item of `kind` that carries the violation `v` (`.stepViolation`,
   /// `.quiescence`, `.deadlock`).
   mutating func append(_ kind: BatchItem.Kind, source: Int32, move: Move = .root, violation v: Violation) {
@@ -450,14 +468,10 @@ struct Expander {
     var expected: [UInt32]? = nil
     if let hit = graceCache?.find(vector.baseAddress!) {
       let mark = out.mark
-      let start = out.candidateStart
-      let v = out.vectors.appendUninitialized(vector.count)
-      v.update(from: hit, count: shared)
-      (v + shared).update(from: vector.baseAddress! + shared, count: vector.count - shared)
-      out.appendCandidate(source: source, move: move, from: start)
+      out.appendCandidate(source: source, move: move, parent: vector, shared: hit, thread: nil)
       out.cachedGracePeriods += 1
       guard verifyHits else { return }
-      expected = out.vectors.elements(from: Int(start.vector))
+      expected = out.vectors.elements(from: mark.vectors)
       out.truncate(to: mark)
     }
     loadSuccessor(s)
@@ -526,14 +540,9 @@ struct Expander {
       else { return false }
     }
     out.markReached(thread: t, pc: Int(s.threads[t].pc))
-    let start = out.candidateStart
-    // Room for the whole vector at once, written through a pointer (``GrowableBuffer``).
-    let v = out.vectors.appendUninitialized(vector.count)
-    v.update(from: hit.shared, count: shared)
-    (v + shared).update(from: vector.baseAddress! + shared, count: vector.count - shared)
-    v[shared + t] = hit.thread
     out.appendCandidate(
-      source: source, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: hit.coalesced), from: start)
+      source: source, move: Move(thread: Int16(t), branch: UInt8(branch), coalesced: hit.coalesced), parent: vector,
+      shared: hit.shared, thread: (t, hit.thread))
     return true
   }
 

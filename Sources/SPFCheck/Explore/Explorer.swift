@@ -362,9 +362,9 @@ struct Explorer {
 /// Their ids are consecutive: the merge hands out ids in the order it adds states, and every
 /// new state of a level goes to the next frontier. So a frontier keeps its first id, not one
 /// per state; and in exact mode, where the store keeps every state's vector in id order, the
-/// vectors are copied from the store in one go when the level ends (``Search/close(_:)``)
-/// instead of appended state by state (`append(contentsOf:)` cost over a hundred instructions
-/// per state).
+/// frontier reads the vectors where the store keeps them once the level ends
+/// (``Search/close(_:)``) instead of holding copies (appending them state by state cost over a
+/// hundred instructions per state, copying them in one go wrote them again to fresh pages).
 struct Frontier: Sendable {
   /// Components per state.
   let width: Int
@@ -387,7 +387,7 @@ struct Frontier: Sendable {
   var isEmpty: Bool { count == 0 }
 
   /// Adds the next state. Its vector is copied now unless `stored` (exact mode: the store
-  /// keeps it, and ``Search/close(_:)`` copies it with the others).
+  /// keeps it, and the frontier reads it there once closed, ``close(entries:)``).
   mutating func append(_ vector: UnsafeBufferPointer<UInt32>, stored: Bool) {
     if !stored { vectors.append(contentsOf: vector) }
     count += 1

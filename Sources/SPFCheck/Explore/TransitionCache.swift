@@ -139,14 +139,6 @@ struct TransitionCache {
     return found.map(Hit.init(value:))
   }
 
-  /// The cached move for `key` whatever its conditions, or nil (tests).
-  func find(_ key: Key) -> Hit? {
-    let found = withUnsafeBytes(of: key.words) { k in
-      learned?.findPublished(k, hash: key.hash, where: { _ in true })
-        ?? table.view.find(k, hash: key.hash, where: { _ in true })
-    }
-    return found.map(Hit.init(value:))
-  }
 
   /// Asks the CPU to fetch the entries that branch 0 of each thread of the state whose
   /// component vector is `vector` would be looked up in, ahead of ``find(_:)``.
