@@ -356,12 +356,9 @@ struct Expander {
             key = k
             if let hit = cache!.find(k, holdingIn: s, thread: t) {
               let mark = out.mark
-              if appendCached(
+              if appendHit(
                 hit, thread: t, branch: branch, of: s, vector: vector, components: components, source: source,
                 into: &out)
-                || appendReordered(
-                  hit, thread: t, branch: branch, of: s, vector: vector, components: components, source: source,
-                  into: &out)
               {
                 out.cachedMoves += 1
                 if hit.privacy != nil { out.cachedMovesAskingPrivacy += 1 }
@@ -525,19 +522,26 @@ struct Expander {
     var privacy = PrivacyReads()
   }
 
-  /// Appends the successor of `s` by the cached move `hit` of thread `t`, `branch`, unless
-  /// symmetry would reorder its threads (the move is then run afresh).
+  /// Appends the successor of `s` by the cached move `hit` of thread `t`, `branch`: in the
+  /// parent's thread order when symmetry keeps it, else reordered
+  /// (``appendReordered(_:thread:branch:of:vector:components:source:moving:into:)``). Where
+  /// the moved thread goes is found once, comparing its new encoding with its neighbours'
+  /// only (until stop 24 a reordered hit found it again over every thread's encoding).
   ///
-  /// - Returns: false when nothing was appended.
-  private func appendCached(
+  /// - Returns: false when nothing was appended (the move is then run afresh).
+  private mutating func appendHit(
     _ hit: TransitionCache.Hit, thread t: Int, branch: Int, of s: borrowing State,
     vector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader, source: Int32, into out: inout Batch
   ) -> Bool {
     let shared = State.sharedComponents
-    if let symmetry = encoder.symmetry {
-      let x = components.encoding(of: Int(hit.thread))
-      guard symmetry.staysOrdered(thread: t, as: x, others: { components.encoding(of: Int(vector[shared + $0])) })
-      else { return false }
+    if let symmetry = encoder.symmetry,
+      let destination = symmetry.destination(
+        of: t, as: components.encoding(of: Int(hit.thread)), others: { components.encoding(of: Int(vector[shared + $0])) }),
+      destination.from != destination.to
+    {
+      return appendReordered(
+        hit, thread: t, branch: branch, of: s, vector: vector, components: components, source: source,
+        moving: destination, into: &out)
     }
     out.markReached(thread: t, pc: Int(s.threads[t].pc))
     out.appendCandidate(
@@ -546,12 +550,11 @@ struct Expander {
     return true
   }
 
-  /// Scratch for ``appendReordered(_:thread:branch:of:vector:components:source:into:)``.
+  /// Scratch for ``appendReordered(_:thread:branch:of:vector:components:source:moving:into:)``.
   private struct Renamer {
     /// Decodes one shared component at a time to rename it (its other parts are stale).
     var state = State()
     var writer = ByteWriter()
-    var encodings: [UnsafeRawBufferPointer] = []
     var symmetry = Symmetry.Scratch()
     var shared = [UInt32](repeating: 0, count: State.sharedComponents)
     /// ``unrenamedSuccessor(thread:from:of:components:)``'s vector (the shared ids, then
@@ -559,8 +562,9 @@ struct Expander {
     var unrenamed: [UInt32] = []
   }
 
-  /// Appends the successor of `s` by the cached move `hit` of thread `t`, `branch`, when
-  /// symmetry reorders its threads: the threads' ids move to their canonical positions and
+  /// Appends the successor of `s` by the cached move `hit` of thread `t`, `branch`, which
+  /// symmetry reorders: thread `t` goes from position `from` to `to` of its group (a cached
+  /// move changes thread `t` alone), the threads' ids move to their canonical positions and
   /// each shared component takes its renamed id (``RenameCache``; on a miss it is decoded,
   /// renamed and looked up).
   ///
@@ -569,7 +573,8 @@ struct Expander {
   ///   16 threads, or a renamed component is not stored yet. The move then runs afresh.
   private mutating func appendReordered(
     _ hit: TransitionCache.Hit, thread t: Int, branch: Int, of s: borrowing State,
-    vector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader, source: Int32, into out: inout Batch
+    vector: UnsafeBufferPointer<UInt32>, components: VisitedStore.Reader, source: Int32,
+    moving destination: (group: Int, from: Int, to: Int), into out: inout Batch
   ) -> Bool {
     let shared = State.sharedComponents
     let n = vector.count - shared
@@ -577,16 +582,15 @@ struct Expander {
       !s.threads.contains(where: \.waitsForGracePeriod)
     else { return false }
     func id(_ u: Int) -> UInt32 { u == t ? hit.thread : vector[shared + u] }
-    // Every array is written through one buffer pointer: element by element, the writes
-    // checked uniqueness nine times per hit (4 % of the instructions on spf-4).
-    if renamer.encodings.count != n {
-      renamer.encodings = Array(repeating: UnsafeRawBufferPointer(start: nil, count: 0), count: n)
-    }
-    renamer.encodings.withUnsafeMutableBufferPointer { e in
-      for u in 0..<n { e[u] = components.encoding(of: Int(id(u))) }
-    }
-    // A cached move changes thread `t` alone.
-    guard symmetry.permutation(moving: t, encodings: renamer.encodings, scratch: &renamer.symmetry) else { return false }
+    symmetry.permutation(
+      moving: t, within: destination.group, from: destination.from, to: destination.to, threads: n,
+      scratch: &renamer.symmetry)
+    assert(
+      {
+        var full = Symmetry.Scratch()
+        return symmetry.permutation(encodings: (0..<n).map { components.encoding(of: Int(id($0))) }, scratch: &full)
+          && full.perm == renamer.symmetry.perm
+      }(), "moving thread \(t) alone is not the canonical order")
     guard let renamedShared = renamedShared(hit.shared, perm: renamer.symmetry.perm, components: components)
     else { return false }
     out.markReached(thread: t, pc: Int(s.threads[t].pc))

@@ -68,12 +68,6 @@ struct Symmetry {
     return (g, p, q)
   }
 
-  /// True when a state in canonical order stays in it after its thread `t` alone changes
-  /// (see ``destination(of:as:others:)``): then canonicalising would move nothing.
-  func staysOrdered(thread t: Int, as x: UnsafeRawBufferPointer, others encoding: (Int) -> UnsafeRawBufferPointer) -> Bool {
-    destination(of: t, as: x, others: encoding).map { $0.from == $0.to } ?? true
-  }
-
   var isTrivial: Bool { groups.isEmpty }
 
   /// Reusable buffers for ``canonicalize(_:scratch:)``, one per worker, so canonicalising a
@@ -144,24 +138,31 @@ struct Symmetry {
         }(), "thread \(t) stays put, but the canonical order moves threads")
       return false
     }
-    let group = groups[g]
-    if scratch.perm.count != encodings.count { scratch.perm = Array(repeating: 0, count: encodings.count) }
-    scratch.perm.withUnsafeMutableBufferPointer { perm in
-      for u in perm.indices { perm[u] = u }
-      // The threads between the two places shift by one toward `t`'s old place.
-      if q < p {
-        for i in q..<p { perm[group[i]] = group[i + 1] }
-      } else {
-        for i in (p + 1)...q { perm[group[i]] = group[i - 1] }
-      }
-      perm[t] = group[q]
-    }
+    permutation(moving: t, within: g, from: p, to: q, threads: encodings.count, scratch: &scratch)
     assert(
       {
         var full = Scratch()
         return permutation(encodings: encodings, scratch: &full) && full.perm == scratch.perm
       }(), "moving thread \(t) alone is not the canonical order")
     return true
+  }
+
+  /// Sets `scratch.perm`, over `n` threads, to the permutation that moves thread `t` from
+  /// position `p` of group `g` to position `q` (``destination(of:as:others:)``), the threads
+  /// in between shifting by one toward `p`.
+  func permutation(moving t: Int, within g: Int, from p: Int, to q: Int, threads n: Int, scratch: inout Scratch) {
+    let group = groups[g]
+    if scratch.perm.count != n { scratch.perm = Array(repeating: 0, count: n) }
+    scratch.perm.withUnsafeMutableBufferPointer { perm in
+      for u in perm.indices { perm[u] = u }
+      // The threads between the two places shift by one toward `t`'s old place.
+      if q < p {
+        for i in q..<p { perm[group[i]] = group[i + 1] }
+      } else if q > p {
+        for i in (p + 1)...q { perm[group[i]] = group[i - 1] }
+      }
+      perm[t] = group[q]
+    }
   }
 
   /// The canonical order of threads whose encodings are `encodings`: when some thread must
