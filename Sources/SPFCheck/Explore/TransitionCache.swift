@@ -84,8 +84,8 @@ struct TransitionCache {
 
   /// What a cached move produced: a view of the entry's value words (valid until the cache is
   /// next changed), read field by field. One pointer, returned in a register: a hit that held
-  /// its fields was built and copied out of ``find(_:)`` on every lookup, and `perf` put 14 %
-  /// of the expander's own samples on the first read of that copy.
+  /// its fields was built and copied out of every lookup (``find(_:holdingIn:thread:)``), and
+  /// `perf` put 14 % of the expander's own samples on the first read of that copy.
   struct Hit {
     /// The entry's value words.
     let value: UnsafePointer<UInt32>
@@ -139,9 +139,8 @@ struct TransitionCache {
     return found.map(Hit.init(value:))
   }
 
-
   /// Asks the CPU to fetch the entries that branch 0 of each thread of the state whose
-  /// component vector is `vector` would be looked up in, ahead of ``find(_:)``.
+  /// component vector is `vector` would be looked up in, ahead of ``find(_:holdingIn:thread:)``.
   func prefetch(vector: UnsafeBufferPointer<UInt32>) {
     for t in 0..<(vector.count - State.sharedComponents) {
       let key = Key(thread: t, branch: 0, vector: vector)
